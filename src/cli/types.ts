@@ -1,0 +1,20 @@
+// Contract for `airlock <command>`. Each command is one file in src/cli/commands/ exporting a
+// `CliCommand`; src/cli/registry.ts maps names to them. Commands that print data accept --json and
+// then print exactly one JSON document on stdout (scripts rely on it); human text otherwise.
+import type { Writable } from 'node:stream';
+
+export interface CliIo {
+  readonly stdout: Writable;
+  readonly stderr: Writable;
+  readonly env: NodeJS.ProcessEnv;
+  readonly cwd: string;
+}
+
+export interface CliCommand {
+  readonly name: string;
+  readonly summary: string;
+  /** Usage text shown by `airlock help <name>` and on usage errors. */
+  readonly usage: string;
+  /** argv is what follows the command name. Returns the process exit code. */
+  run(argv: readonly string[], io: CliIo): Promise<number>;
+}

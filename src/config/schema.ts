@@ -1,0 +1,172 @@
+// The one configuration schema. docs/config.md and schema/airlock.config.schema.json are generated
+// from it (scripts/generate-schema.ts); a freshness check in the test command keeps them in step.
+// Every object is strict: an unknown field is an error that names its path, never silently ignored.
+import { z } from 'zod';
+
+const duration = z
+  .string()
+  .regex(/^\d+(ms|s|m|h|d)$/, 'a duration such as 500ms, 30s, 15m, 24h or 90d')
+  .describe('Duration: a whole number followed by ms, s, m, h or d.');
+
+/** `secret:NAME` — resolved from the secrets folder (later: the vault); never inline. */
+export const secretRef = z
+  .string()
+  .regex(/^secret:[A-Za-z0-9_.-]+$/, 'a secret reference such as secret:OPENAI_KEY (inline secrets are not allowed)')
+  .describe('Reference to a secret held by airlock: secret:NAME.');
+
+const tlsSchema = z
+  .strictObject({
+    cert: z.string().describe('PEM certificate chain file.'),
+    key: z.string().describe('PEM private key file (0600).'),
+    clientCa: z.string().optional().describe('PEM CA bundle; when set, client certificates are requested.'),
+    requireClientCert: z.boolean().default(false).describe('Reject connections without a valid client certificate.'),
+  })
+  .describe('TLS 1.3 settings for a listener.');
+
+const listenerSchema = z.strictObject({
+  host: z.string().default('127.0.0.1').describe('Address to bind.'),
+  port: z.number().int().min(0).max(65535).describe('TCP port (0 picks a free port).'),
+  tls: tlsSchema.optional(),
+});
+
+const timeoutsSchema = z
+  .strictObject({
+    connect: duration.default('2s').describe('TCP/TLS connect timeout.'),
+    firstByte: duration.default('60s').describe('Time to the first response byte (headers).'),
+    idle: duration.default('30s').describe('Longest gap between two streamed chunks.'),
+    total: duration.default('10m').describe('Whole-request deadline.'),
+  })
+  .prefault({});
+
+export const upstreamSchema = z.strictObject({
+  name: z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, 'lower-case letters, digits, - and _'),
+  kind: z.enum(['openai', 'ollama', 'embedded']).describe('openai: any OpenAI-compatible server (vLLM, llama.cpp server, TGI, LM Studio, Ollama /v1); ollama: Ollama native API; embedded: an airlock worker started and supervised by the gateway.'),
+  baseUrl: z.url().optional().describe('Base URL of the server (not for embedded).'),
+  apiKey: secretRef.optional().describe('Credential injected at the last hop.'),
+  timeouts: timeoutsSchema,
+  health: z
+    .strictObject({
+      path: z.string().optional().describe('Health path; defaults to /v1/models (openai) or /api/tags (ollama).'),
+      interval: duration.default('10s'),
+    })
+    .prefault({}),
+  circuitBreaker: z
+    .strictObject({
+      failures: z.number().int().min(1).default(5).describe('Consecutive failures that open the circuit.'),
+      cooldown: duration.default('30s').describe('How long an open circuit stays open before one trial request.'),
+    })
+    .prefault({}),
+  worker: z
+    .strictObject({
+      modelPath: z.string().describe('GGUF file served by the embedded worker.'),
+      threads: z.number().int().min(1).optional().describe('CPU threads; defaults to the number of cores.'),
+      contextSize: z.number().int().min(128).default(2048),
+      port: z.number().int().min(0).max(65535).default(0).describe('Loopback port; 0 picks a free one.'),
+    })
+    .optional()
+    .describe('Embedded worker settings (kind: embedded only).'),
+});
+
+export const modelTargetSchema = z.strictObject({
+  upstream: z.string().describe('Name of an upstream.'),
+  model: z.string().describe('Model name as the upstream knows it.'),
+});
+
+export const modelSchema = z.strictObject({
+  alias: z.string().min(1).describe('Name clients put in `model`.'),
+  endpoints: z
+    .array(z.enum(['chat', 'completions', 'embeddings']))
+    .default(['chat', 'completions'])
+    .describe('Endpoints this model serves.'),
+  targets: z.array(modelTargetSchema).min(1).describe('Tried in order; failover moves to the next.'),
+});
+
+const quotaRuleSchema = z.strictObject({
+  requestsPerMinute: z.number().int().min(1).optional(),
+  tokensPerDay: z.number().int().min(1).optional(),
+  concurrency: z.number().int().min(1).optional(),
+});
+
+export const configSchema = z
+  .strictObject({
+    version: z.literal(1).describe('Config format version.'),
+    dataDir: z.string().describe('Folder for the store, secrets and logs; relative paths resolve against the config file.'),
+    listeners: z.strictObject({
+      client: listenerSchema.describe('OpenAI-compatible surface (/v1), /healthz, /readyz, /metrics.'),
+      admin: listenerSchema.optional().describe('Admin surface (/admin/v1). Put it on a management address.'),
+    }),
+    store: z
+      .discriminatedUnion('driver', [
+        z.strictObject({ driver: z.literal('sqlite'), path: z.string().default('airlock.db') }),
+        z.strictObject({ driver: z.literal('postgres'), url: z.string().describe('postgres:// URL; password as secret ref not supported inline.') }),
+      ])
+      .prefault({ driver: 'sqlite' }),
+    upstreams: z.array(upstreamSchema).default([]),
+    models: z.array(modelSchema).default([]),
+    keys: z
+      .strictObject({
+        maxTtl: duration.default('90d').describe('Longest lifetime any API key may have.'),
+        rotationOverlap: duration.default('24h').describe('How long the old key keeps working after rotate.'),
+      })
+      .prefault({}),
+    quotas: z
+      .strictObject({
+        perKey: quotaRuleSchema.prefault({ requestsPerMinute: 600, concurrency: 16 }),
+        perModel: z.record(z.string(), quotaRuleSchema).default({}),
+      })
+      .prefault({}),
+    limits: z
+      .strictObject({
+        bodyBytes: z.number().int().min(1024).default(4 * 1024 * 1024),
+        headerBytes: z.number().int().min(1024).default(16 * 1024),
+        requestTimeout: duration.default('30s').describe('Time allowed to receive the whole request.'),
+        maxConcurrent: z.number().int().min(1).default(1024).describe('Requests in flight across the gateway.'),
+        maxMessages: z.number().int().min(1).default(1024),
+      })
+      .prefault({}),
+    egress: z
+      .strictObject({
+        allow: z.array(z.string()).default([]).describe('Extra host:port or CIDR[:port] entries the gateway may reach.'),
+      })
+      .prefault({}),
+    logging: z
+      .strictObject({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') })
+      .prefault({}),
+  })
+  .superRefine((cfg, ctx) => {
+    const names = new Set(cfg.upstreams.map((u) => u.name));
+    cfg.upstreams.forEach((u, i) => {
+      if (u.kind === 'embedded' && !u.worker)
+        ctx.addIssue({ code: 'custom', path: ['upstreams', i, 'worker'], message: 'kind: embedded needs a worker section with modelPath' });
+      if (u.kind !== 'embedded' && !u.baseUrl)
+        ctx.addIssue({ code: 'custom', path: ['upstreams', i, 'baseUrl'], message: `kind: ${u.kind} needs baseUrl` });
+    });
+    const aliases = new Set<string>();
+    cfg.models.forEach((m, i) => {
+      if (aliases.has(m.alias)) ctx.addIssue({ code: 'custom', path: ['models', i, 'alias'], message: `duplicate alias ${m.alias}` });
+      aliases.add(m.alias);
+      m.targets.forEach((t, j) => {
+        if (!names.has(t.upstream))
+          ctx.addIssue({
+            code: 'custom',
+            path: ['models', i, 'targets', j, 'upstream'],
+            message: `no upstream named "${t.upstream}"; define it under upstreams (known: ${[...names].join(', ') || 'none'})`,
+          });
+      });
+    });
+  });
+
+export type AirlockConfig = z.infer<typeof configSchema>;
+export type UpstreamConfig = AirlockConfig['upstreams'][number];
+export type ModelConfig = AirlockConfig['models'][number];
+export type ListenerConfig = AirlockConfig['listeners']['client'];
+export type QuotaRule = z.infer<typeof quotaRuleSchema>;
+
+/** Parse a duration string from the schema into milliseconds. */
+export function durationMs(value: string): number {
+  const m = /^(\d+)(ms|s|m|h|d)$/.exec(value);
+  if (!m) throw new Error(`invalid duration ${value}`);
+  const n = Number(m[1]);
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] as 'ms' | 's' | 'm' | 'h' | 'd'];
+  return n * unit;
+}
