@@ -1,0 +1,113 @@
+// The checkpoint signing key lives outside the database, in a file only the gateway user can read:
+// whoever can read it can sign checkpoints for forged histories, so a file readable by group or others
+// is refused rather than used. Format is the Go sumdb/note private key string
+// `PRIVATE+KEY+<name>+<hex keyid>+<base64(0x01 || 32-byte Ed25519 seed)>` so standard tools can use it.
+import { createPrivateKey, createPublicKey, randomBytes, sign } from 'node:crypto';
+import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, statSync, writeSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { NoteSigner } from '../types.ts';
+import { formatVkey, isValidKeyName, noteKeyId, splitPlus } from './signed-note.ts';
+
+/** PKCS#8 DER prefix for a raw Ed25519 seed (RFC 8410 §7). */
+const PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
+
+export class KeyFileError extends Error {
+  override readonly name = 'KeyFileError';
+}
+
+export function signerFromSeed(name: string, seed: Uint8Array): NoteSigner {
+  if (!isValidKeyName(name)) throw new KeyFileError(`invalid key name ${JSON.stringify(name)}`);
+  if (seed.length !== 32) throw new KeyFileError('Ed25519 seed must be 32 bytes');
+  const privateKey = createPrivateKey({
+    key: Buffer.concat([PKCS8_PREFIX, seed]),
+    format: 'der',
+    type: 'pkcs8',
+  });
+  const jwk = createPublicKey(privateKey).export({ format: 'jwk' });
+  const publicKey = Buffer.from(jwk.x!, 'base64url');
+  return {
+    name,
+    keyId: noteKeyId(name, publicKey),
+    publicKey,
+    vkey: formatVkey(name, publicKey),
+    sign: (message) => sign(null, message, privateKey),
+  };
+}
+
+export function formatSignerKey(name: string, seed: Uint8Array): string {
+  const s = signerFromSeed(name, seed);
+  const id = Buffer.from(s.keyId).toString('hex');
+  return `PRIVATE+KEY+${name}+${id}+${Buffer.concat([Buffer.from([0x01]), seed]).toString('base64')}\n`;
+}
+
+export function parseSignerKey(text: string): NoteSigner {
+  const parts = splitPlus(text.trim(), 5);
+  if (parts === undefined || parts[0] !== 'PRIVATE' || parts[1] !== 'KEY') {
+    throw new KeyFileError('not a PRIVATE+KEY+name+id+key signing key');
+  }
+  const raw = Buffer.from(parts[4]!, 'base64');
+  if (raw.length !== 33 || raw[0] !== 0x01) throw new KeyFileError('signing key is not an Ed25519 key');
+  const signer = signerFromSeed(parts[2]!, raw.subarray(1));
+  if (Buffer.from(signer.keyId).toString('hex') !== parts[3])
+    throw new KeyFileError('signing key id does not match');
+  return signer;
+}
+
+/**
+ * Load the signing key at `path`, or create one for `origin` (mode 0600, parent 0700) when absent.
+ * Refuses a file that group or others may access, and a key whose name is not `origin`.
+ */
+export function loadOrCreateSignerKey(path: string, origin: string): NoteSigner {
+  let st: ReturnType<typeof statSync> | undefined;
+  try {
+    st = statSync(path);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+  if (st === undefined) {
+    const seed = randomBytes(32);
+    mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+    const fd = openSync(path, 'wx', 0o600);
+    try {
+      writeSync(fd, formatSignerKey(origin, seed));
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    return signerFromSeed(origin, seed);
+  }
+  if ((st.mode & 0o077) !== 0) {
+    throw new KeyFileError(
+      `${path} is accessible by group or others (mode ${(st.mode & 0o777).toString(8)}); run chmod 600 on it`,
+    );
+  }
+  const signer = parseSignerKey(readFileSync(path, 'utf8'));
+  if (signer.name !== origin) {
+    throw new KeyFileError(`${path} holds a key for ${signer.name}, but the audit origin is ${origin}`);
+  }
+  return signer;
+}
+
+/** Load or create a 32-byte secret (hex, 0600) such as the body-hash HMAC key for hashBody(). */
+export function loadOrCreateSecretKey(path: string): Uint8Array {
+  try {
+    const st = statSync(path);
+    if ((st.mode & 0o077) !== 0)
+      throw new KeyFileError(`${path} is accessible by group or others; chmod 600`);
+    const key = Buffer.from(readFileSync(path, 'utf8').trim(), 'hex');
+    if (key.length !== 32) throw new KeyFileError(`${path} does not hold a 32-byte hex key`);
+    return key;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+  const key = randomBytes(32);
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  const fd = openSync(path, 'wx', 0o600);
+  try {
+    writeSync(fd, `${key.toString('hex')}\n`);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  return key;
+}
