@@ -3,6 +3,7 @@
 // is refused rather than used. Format is the Go sumdb/note private key string
 // `PRIVATE+KEY+<name>+<hex keyid>+<base64(0x01 || 32-byte Ed25519 seed)>` so standard tools can use it.
 import { createPrivateKey, createPublicKey, randomBytes, sign } from 'node:crypto';
+import type { Stats } from 'node:fs';
 import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, statSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { NoteSigner } from '../types.ts';
@@ -58,7 +59,7 @@ export function parseSignerKey(text: string): NoteSigner {
  * Refuses a file that group or others may access, and a key whose name is not `origin`.
  */
 export function loadOrCreateSignerKey(path: string, origin: string): NoteSigner {
-  let st: ReturnType<typeof statSync> | undefined;
+  let st: Stats | undefined;
   try {
     st = statSync(path);
   } catch (err) {
