@@ -1,6 +1,25 @@
 // Contract between the pipeline's forward stage and the inference plane.
 // The gateway speaks OpenAI's wire format on /v1; every adapter takes and returns OpenAI-format
 // objects, translating to its upstream's own protocol (for example Ollama's native API) inside.
+//
+// Errors (upstream-error.ts): adapters and the router throw
+//   - UpstreamError (extends AirlockError) with
+//       retryable      another target may be tried: connect failure/reset before any response byte,
+//                      5xx or 429 before the first byte. Never true once a response has begun.
+//       upstreamFault  the upstream is unwell (connect failure, 5xx, any timeout, broken stream);
+//                      feeds its circuit breaker. 4xx and 429 are not faults.
+//       upstreamStatus the upstream's HTTP status when it answered.
+//       clientError    for an upstream 4xx only: {status, message, type, param, code} with the
+//                      upstream's message scrubbed of URLs, addresses, hosts and paths. The /v1
+//                      envelope should use it instead of the catalogue default so clients see, e.g.,
+//                      "temperature must be <= 2" with status 400.
+//   - another AirlockError passed through unchanged (egress_denied from a guarding dispatcher,
+//     invalid_request when a body cannot be translated for the upstream);
+//   - the signal's reason (an AbortError by default) when UpstreamCall.signal aborted. That is not an
+//     upstream verdict: no failover, no circuit change.
+// Codes: upstream_unavailable (connect failure; or every target's circuit open, with retryAfter),
+// upstream_error (HTTP >= 400), upstream_timeout (first byte, idle gap or total deadline),
+// upstream_stream_interrupted (thrown by the chunk iterator when the stream dies mid-way).
 
 export type Endpoint = 'chat' | 'completions' | 'embeddings';
 
@@ -12,7 +31,8 @@ export interface UpstreamCall {
   readonly stream: boolean;
   /** Propagated upstream: x-request-id and W3C traceparent. Credentials are added by the adapter. */
   readonly headers: Readonly<Record<string, string>>;
-  /** Aborted when the client goes away or the total deadline passes. */
+  /** Aborted when the client goes away or the total deadline passes. Aborting closes the upstream
+   *  request (its socket) even mid-stream. The adapter also enforces the upstream's own timeouts. */
   readonly signal: AbortSignal;
 }
 
@@ -23,15 +43,22 @@ export interface TokenUsage {
 
 export type UpstreamResult =
   | { readonly kind: 'json'; readonly status: number; readonly body: Record<string, unknown> }
-  /** OpenAI-format chunk objects (chat.completion.chunk / text_completion), without the final [DONE]. */
-  | { readonly kind: 'stream'; readonly status: number; readonly chunks: AsyncIterable<Record<string, unknown>> };
+  /** OpenAI-format chunk objects (chat.completion.chunk / text_completion), without the final [DONE].
+   *  The iterator MUST be consumed to the end or closed (return(), i.e. `break` in for-await): that
+   *  releases or destroys the upstream connection. It throws upstream_stream_interrupted /
+   *  upstream_timeout (idle or total) when the stream breaks, and the signal's reason on abort.
+   *  A stream answered with plain JSON by the upstream comes back as kind 'json'. */
+  | {
+      readonly kind: 'stream';
+      readonly status: number;
+      readonly chunks: AsyncIterable<Record<string, unknown>>;
+    };
 
 /** One upstream server. Built once at start-up by a factory from validated config. */
 export interface UpstreamAdapter {
   readonly name: string;
   readonly kind: 'openai' | 'ollama' | 'embedded';
-  /** Throws AirlockError: upstream_unavailable (connect failure), upstream_timeout, upstream_error
-   *  (4xx/5xx; `retryable` distinguishes 5xx-before-first-byte for failover). */
+  /** Throws as described at the top of this file; resolves once response headers arrived (< 400). */
   call(call: UpstreamCall): Promise<UpstreamResult>;
   /** Active health check; resolves true when the upstream answers as expected. Never throws. */
   checkHealth(signal: AbortSignal): Promise<boolean>;
@@ -53,9 +80,15 @@ export interface ResolvedModel {
 /** Routing with health, circuit breaking and failover across a model's targets. */
 export interface Router {
   resolve(alias: string): ResolvedModel | undefined;
-  /** Tries targets in order; fails over on connect errors and on 5xx before the first byte.
-   *  Returns the result and which target served it. */
-  forward(model: ResolvedModel, call: Omit<UpstreamCall, 'body'> & { body: Record<string, unknown> }): Promise<{
+  /** Tries targets in order, replacing body.model by the target's model; skips targets whose circuit
+   *  is open or that failed their health check (unhealthy ones are still tried when nothing else is
+   *  left); fails over on retryable errors only. Returns the result and which target served it.
+   *  Throws the last error when every attempt failed, or upstream_unavailable (with retryAfter) when
+   *  no target could be attempted. */
+  forward(
+    model: ResolvedModel,
+    call: Omit<UpstreamCall, 'body'> & { body: Record<string, unknown> },
+  ): Promise<{
     result: UpstreamResult;
     target: RouteTarget;
   }>;

@@ -1,0 +1,56 @@
+// Maps an upstream's `kind` to its adapter factory. Adapters are built once at start-up; an embedded
+// upstream speaks the OpenAI protocol to its worker, whose loopback URL is only known once the
+// worker has started, so the caller supplies it.
+import type { Dispatcher } from 'undici';
+import type { UpstreamConfig } from '../config/schema.ts';
+import { createOllamaAdapter } from './ollama-adapter.ts';
+import { createOpenAiAdapter } from './openai-adapter.ts';
+import type { UpstreamAdapter } from './types.ts';
+
+export interface AdapterRegistryDeps {
+  resolveSecret(ref: string): string;
+  /** Loopback base URL of an embedded upstream's worker (e.g. http://127.0.0.1:41234/v1). */
+  embeddedBaseUrl?: (upstream: string) => string | undefined;
+  /** Shared dispatcher, e.g. one enforcing the egress allowlist; per-upstream pools when absent. */
+  dispatcher?: Dispatcher;
+}
+
+type Factory = (config: UpstreamConfig, deps: AdapterRegistryDeps) => UpstreamAdapter;
+
+const factories: Record<UpstreamConfig['kind'], Factory> = {
+  openai: (c, d) => createOpenAiAdapter(c, { resolveSecret: d.resolveSecret, dispatcher: d.dispatcher }),
+  ollama: (c, d) => createOllamaAdapter(c, { resolveSecret: d.resolveSecret, dispatcher: d.dispatcher }),
+  embedded: (c, d) => {
+    const baseUrl = d.embeddedBaseUrl?.(c.name);
+    if (!baseUrl) throw new Error(`upstream ${c.name}: the embedded worker has no address yet`);
+    return createOpenAiAdapter(c, { resolveSecret: d.resolveSecret, dispatcher: d.dispatcher, baseUrl });
+  },
+};
+
+export function createAdapter(config: UpstreamConfig, deps: AdapterRegistryDeps): UpstreamAdapter {
+  const factory = factories[config.kind];
+  if (!factory)
+    throw new Error(
+      `upstream ${config.name}: unknown kind "${config.kind}" (valid: ${Object.keys(factories).join(', ')})`,
+    );
+  return factory(config, deps);
+}
+
+/** Builds an adapter for every upstream; on failure the ones already built are closed. */
+export async function createAdapters(
+  upstreams: readonly UpstreamConfig[],
+  deps: AdapterRegistryDeps,
+): Promise<Map<string, UpstreamAdapter>> {
+  const adapters = new Map<string, UpstreamAdapter>();
+  try {
+    for (const u of upstreams) adapters.set(u.name, createAdapter(u, deps));
+  } catch (err) {
+    await closeAdapters(adapters);
+    throw err;
+  }
+  return adapters;
+}
+
+export async function closeAdapters(adapters: Map<string, UpstreamAdapter>): Promise<void> {
+  await Promise.allSettled([...adapters.values()].map((a) => a.close()));
+}

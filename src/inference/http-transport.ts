@@ -1,0 +1,301 @@
+// The HTTP leg shared by every adapter: one keep-alive undici Pool per upstream (built once), the four
+// timeouts, credential injection at the last hop, cancellation, and the mapping of transport failures
+// to UpstreamError. Protocol adapters (OpenAI SSE, Ollama NDJSON) only see a status and a body stream.
+import { type Dispatcher, Pool } from 'undici';
+import type { UpstreamConfig } from '../config/schema.ts';
+import { durationMs } from '../config/schema.ts';
+import { AirlockError } from '../errors.ts';
+import { clientErrorFromBody, UpstreamError } from './upstream-error.ts';
+
+export interface TransportDeps {
+  resolveSecret(ref: string): string;
+  /** Overrides config.baseUrl (embedded workers listen on a port chosen at start-up). */
+  baseUrl?: string;
+  /** Shared dispatcher (for example one that enforces the egress allowlist); not closed by close(). */
+  dispatcher?: Dispatcher;
+}
+
+export interface Timeouts {
+  readonly connectMs: number;
+  readonly firstByteMs: number;
+  readonly idleMs: number;
+  readonly totalMs: number;
+}
+
+export interface CallLike {
+  readonly headers: Readonly<Record<string, string>>;
+  readonly signal: AbortSignal;
+}
+
+/** A response whose status is below 400. The caller MUST call release() once it is done with body. */
+export interface UpstreamResponse {
+  readonly status: number;
+  readonly contentType: string;
+  readonly body: Dispatcher.ResponseData['body'];
+  /** Stops the total-deadline timer and detaches from the caller's signal. Idempotent. */
+  release(): void;
+  /** Maps an error raised while reading the body (idle timeout, reset, abort) to the error to throw. */
+  bodyError(err: unknown): unknown;
+}
+
+export interface HttpTransport {
+  readonly name: string;
+  /** Path prefix for OpenAI routes: '/v1' or '<base>/v1' whether or not baseUrl already ends in /v1. */
+  readonly openAiPrefix: string;
+  /** baseUrl's path without a trailing /v1 (Ollama routes and explicit health paths hang off it). */
+  readonly rootPrefix: string;
+  readonly timeouts: Timeouts;
+  /** POST JSON. Resolves for status < 400; throws UpstreamError for >= 400 and transport failures,
+   *  or the signal's reason when the caller aborted. */
+  post(path: string, payload: string, call: CallLike, accept: string): Promise<UpstreamResponse>;
+  /** GET for health checks: true on 2xx. Never throws. */
+  probe(path: string, signal: AbortSignal): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+// Errors raised before any response byte: nothing reached the model, so another target may be tried.
+const CONNECT_FAILURES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EHOSTDOWN',
+  'ETIMEDOUT',
+  'UND_ERR_SOCKET',
+  'UND_ERR_CLOSED',
+  'UND_ERR_CONNECT_TIMEOUT',
+]);
+const MAX_ERROR_BODY = 64 * 1024;
+
+export function timeoutsOf(config: UpstreamConfig): Timeouts {
+  return {
+    connectMs: durationMs(config.timeouts.connect),
+    firstByteMs: durationMs(config.timeouts.firstByte),
+    idleMs: durationMs(config.timeouts.idle),
+    totalMs: durationMs(config.timeouts.total),
+  };
+}
+
+export function createHttpTransport(config: UpstreamConfig, deps: TransportDeps): HttpTransport {
+  const base = deps.baseUrl ?? config.baseUrl;
+  if (!base) throw new Error(`upstream ${config.name}: no baseUrl`);
+  const url = new URL(base);
+  const origin = url.origin;
+  const path = url.pathname.replace(/\/+$/, '');
+  const rootPrefix = path.endsWith('/v1') ? path.slice(0, -3) : path;
+  const openAiPrefix = `${rootPrefix}/v1`;
+  const timeouts = timeoutsOf(config);
+  const name = config.name;
+  const ownDispatcher = deps.dispatcher === undefined;
+  const dispatcher: Dispatcher =
+    deps.dispatcher ??
+    new Pool(origin, {
+      connect: { timeout: timeouts.connectMs },
+      headersTimeout: timeouts.firstByteMs,
+      bodyTimeout: timeouts.idleMs,
+      keepAliveTimeout: 30_000,
+    });
+  const apiKeyRef = config.apiKey;
+
+  function headersFor(call: CallLike, accept: string): Record<string, string> {
+    const h: Record<string, string> = { ...call.headers, 'content-type': 'application/json', accept };
+    // Last hop injection (P5): resolved per request so rotation takes effect; set after the caller's
+    // headers so nothing upstream of us can choose the credential.
+    if (apiKeyRef !== undefined) h.authorization = `Bearer ${deps.resolveSecret(apiKeyRef)}`;
+    return h;
+  }
+
+  async function post(
+    reqPath: string,
+    payload: string,
+    call: CallLike,
+    accept: string,
+  ): Promise<UpstreamResponse> {
+    const callSignal = call.signal;
+    if (callSignal.aborted) throw abortReason(callSignal);
+    const ac = new AbortController();
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      ac.abort();
+    }, timeouts.totalMs);
+    const onAbort = () => ac.abort();
+    callSignal.addEventListener('abort', onAbort, { once: true });
+    let released = false;
+    const release = () => {
+      if (released) return;
+      released = true;
+      clearTimeout(timer);
+      callSignal.removeEventListener('abort', onAbort);
+    };
+    const classify = (err: unknown, phase: 'connect' | 'body'): unknown => {
+      if (callSignal.aborted) return abortReason(callSignal);
+      if (timedOut)
+        return new UpstreamError('upstream_timeout', {
+          retryable: false,
+          upstreamFault: true,
+          detail: `${name}: total deadline of ${timeouts.totalMs}ms passed`,
+        });
+      return transportError(name, err, phase, timeouts);
+    };
+
+    let res: Dispatcher.ResponseData;
+    try {
+      res = await dispatcher.request({
+        origin,
+        path: reqPath,
+        method: 'POST',
+        headers: headersFor(call, accept),
+        body: payload,
+        signal: ac.signal,
+        headersTimeout: timeouts.firstByteMs,
+        bodyTimeout: timeouts.idleMs,
+      });
+    } catch (err) {
+      release();
+      throw classify(err, 'connect');
+    }
+    const status = res.statusCode;
+    if (status >= 400) {
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(await readCapped(res.body, MAX_ERROR_BODY));
+      } catch {
+        parsed = undefined;
+      } finally {
+        release();
+      }
+      throw statusError(name, status, parsed);
+    }
+    const ct = res.headers['content-type'];
+    return {
+      status,
+      contentType: typeof ct === 'string' ? ct : '',
+      body: res.body,
+      release,
+      bodyError: (err) => classify(err, 'body'),
+    };
+  }
+
+  async function probe(probePath: string, signal: AbortSignal): Promise<boolean> {
+    try {
+      const res = await dispatcher.request({ origin, path: probePath, method: 'GET', signal });
+      await res.body.dump();
+      return res.statusCode >= 200 && res.statusCode < 300;
+    } catch {
+      return false;
+    }
+  }
+
+  return {
+    name,
+    openAiPrefix,
+    rootPrefix,
+    timeouts,
+    post,
+    probe,
+    async close() {
+      if (ownDispatcher) await dispatcher.close();
+    },
+  };
+}
+
+/** Reads a whole 2xx body as one JSON object (the one parse on the non-streaming path). */
+export async function readJsonObject(res: UpstreamResponse, name: string): Promise<Record<string, unknown>> {
+  let text: string;
+  try {
+    text = await res.body.text();
+  } catch (err) {
+    throw res.bodyError(err);
+  } finally {
+    res.release();
+  }
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    body = undefined;
+  }
+  if (body === null || typeof body !== 'object' || Array.isArray(body))
+    throw new UpstreamError('upstream_error', {
+      retryable: false,
+      upstreamFault: true,
+      upstreamStatus: res.status,
+      detail: `${name}: response body is not a JSON object`,
+    });
+  return body as Record<string, unknown>;
+}
+
+function abortReason(signal: AbortSignal): unknown {
+  return signal.reason ?? new DOMException('The operation was aborted.', 'AbortError');
+}
+
+async function readCapped(body: Dispatcher.ResponseData['body'], limit: number): Promise<string> {
+  let text = '';
+  for await (const chunk of body) {
+    text += chunk.toString();
+    if (text.length > limit) {
+      body.destroy();
+      break;
+    }
+  }
+  return text;
+}
+
+function statusError(name: string, status: number, body: unknown): UpstreamError {
+  const detail = `${name}: HTTP ${status}`;
+  if (status >= 500)
+    return new UpstreamError('upstream_error', {
+      retryable: true,
+      upstreamFault: true,
+      upstreamStatus: status,
+      detail,
+    });
+  // 429: the upstream is alive but saturated; another target may serve the request.
+  return new UpstreamError('upstream_error', {
+    retryable: status === 429,
+    upstreamFault: false,
+    upstreamStatus: status,
+    clientError: clientErrorFromBody(status, body),
+    detail,
+  });
+}
+
+function transportError(name: string, err: unknown, phase: 'connect' | 'body', t: Timeouts): AirlockError {
+  // Our own errors and those of a wrapping dispatcher (e.g. egress_denied) keep their code.
+  if (err instanceof AirlockError) return err;
+  const code = (err as { code?: unknown } | null)?.code;
+  const c = typeof code === 'string' ? code : 'unknown';
+  if (c === 'UND_ERR_HEADERS_TIMEOUT')
+    // Not retried: the request may be running on the model; the breaker moves traffic if it persists.
+    return new UpstreamError('upstream_timeout', {
+      retryable: false,
+      upstreamFault: true,
+      detail: `${name}: no response headers within ${t.firstByteMs}ms`,
+      cause: err,
+    });
+  if (c === 'UND_ERR_BODY_TIMEOUT')
+    return new UpstreamError('upstream_timeout', {
+      retryable: false,
+      upstreamFault: true,
+      detail: `${name}: no data for ${t.idleMs}ms`,
+      cause: err,
+    });
+  if (phase === 'body')
+    return new UpstreamError('upstream_stream_interrupted', {
+      retryable: false,
+      upstreamFault: true,
+      detail: `${name}: response body failed (${c})`,
+      cause: err,
+    });
+  const connectFailure = CONNECT_FAILURES.has(c);
+  return new UpstreamError('upstream_unavailable', {
+    retryable: connectFailure,
+    upstreamFault: connectFailure,
+    detail: `${name}: request failed before a response (${c})`,
+    cause: err,
+  });
+}
