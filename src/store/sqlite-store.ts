@@ -65,6 +65,8 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
 
     async migrate() {
       if (closed) throw new AirlockError('store_unavailable', { detail: 'sqlite: store is closed' });
+      // One IMMEDIATE transaction: all pending migrations land or none do, and a second process waits.
+      // PRAGMA foreign_keys cannot change inside it, so a future table rebuild must keep FKs valid.
       try {
         db.transaction(() => {
           db.exec(createMigrationsTable);

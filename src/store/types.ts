@@ -49,20 +49,25 @@ export interface ApiKeyStore {
   /** Atomically inserts `next` and shortens the old key's expiry to `overlapUntil` (if earlier),
    *  marking it replaced. Returns false (and inserts nothing) when the old key is missing or revoked. */
   rotateApiKey(oldId: string, next: NewApiKey, overlapUntil: Date): Promise<boolean>;
+  /** Records use; never moves lastUsedAt backwards, and an unknown id is a no-op. Callers throttle it. */
   touchApiKey(id: string, at: Date): Promise<void>;
 }
 
 /** Token budget accounting, per key and model, by UTC day. Shared across replicas via the store. */
 export interface UsageStore {
+  /** Atomic increment (an upsert), safe from many replicas at once. `tokens` is a safe integer;
+   *  `day` is the UTC date as YYYY-MM-DD. */
   addTokenUsage(scope: string, day: string, tokens: number): Promise<void>;
+  /** 0 when nothing was recorded. */
   getTokenUsage(scope: string, day: string): Promise<number>;
 }
 
 export interface Store extends ApiKeyStore, UsageStore {
   readonly driver: 'sqlite' | 'postgres';
-  /** Applies pending migrations; idempotent. */
+  /** Applies pending migrations; idempotent and safe when replicas start together. Rejects with
+   *  store_unavailable when an applied migration's checksum no longer matches its file. */
   migrate(): Promise<void>;
-  /** Cheap liveness probe for /readyz. */
+  /** Cheap liveness probe for /readyz; never throws (false when unreachable or closed). */
   ping(): Promise<boolean>;
   close(): Promise<void>;
 }

@@ -63,6 +63,7 @@ function postgresHarness(): Harness {
   const testDbUrl = new URL(adminUrl);
   testDbUrl.pathname = `/${dbName}`;
   let client: pg.Client | undefined;
+  let created = false;
   let n = 0;
   return {
     async setup() {
@@ -77,6 +78,7 @@ function postgresHarness(): Harness {
       }
       try {
         await admin.query(`CREATE DATABASE ${dbName}`);
+        created = true;
       } finally {
         await admin.end();
       }
@@ -85,6 +87,8 @@ function postgresHarness(): Harness {
     },
     async teardown() {
       await client?.end();
+      // Setup already failed loudly; a second connection error here would only bury its message.
+      if (!created) return;
       const admin = new pg.Client({ connectionString: adminUrl });
       await admin.connect();
       try {
@@ -366,8 +370,6 @@ function defineStoreContract(harness: Harness): void {
     assert.equal(await store.ping(), false);
     await assert.rejects(store.getTokenUsage('k', '2030-01-01'), isCode('store_unavailable'));
   });
-
-  return void 0;
 }
 
 describe('store contract: sqlite', () => {
