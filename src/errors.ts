@@ -13,45 +13,196 @@ export interface ErrorSpec {
 
 export const errorCatalogue = {
   // receive
-  body_too_large: { status: 413, type: 'invalid_request_error', message: 'Request body exceeds the configured limit.', expose: true },
-  headers_too_large: { status: 431, type: 'invalid_request_error', message: 'Request headers exceed the configured limit.', expose: true },
-  invalid_json: { status: 400, type: 'invalid_request_error', message: 'Request body is not valid JSON.', expose: true },
-  unsupported_media_type: { status: 415, type: 'invalid_request_error', message: 'Content-Type must be application/json.', expose: true },
-  invalid_request: { status: 400, type: 'invalid_request_error', message: 'Request parameters are invalid.', expose: true },
-  request_timeout: { status: 408, type: 'invalid_request_error', message: 'The request was not received in time.', expose: true },
+  body_too_large: {
+    status: 413,
+    type: 'invalid_request_error',
+    message: 'Request body exceeds the configured limit.',
+    expose: true,
+  },
+  headers_too_large: {
+    status: 431,
+    type: 'invalid_request_error',
+    message: 'Request headers exceed the configured limit.',
+    expose: true,
+  },
+  invalid_json: {
+    status: 400,
+    type: 'invalid_request_error',
+    message: 'Request body is not valid JSON.',
+    expose: true,
+  },
+  unsupported_media_type: {
+    status: 415,
+    type: 'invalid_request_error',
+    message: 'Content-Type must be application/json.',
+    expose: true,
+  },
+  invalid_request: {
+    status: 400,
+    type: 'invalid_request_error',
+    message: 'Request parameters are invalid.',
+    expose: true,
+  },
+  request_timeout: {
+    status: 408,
+    type: 'invalid_request_error',
+    message: 'The request was not received in time.',
+    expose: true,
+  },
   not_found: { status: 404, type: 'invalid_request_error', message: 'No such endpoint.', expose: true },
-  method_not_allowed: { status: 405, type: 'invalid_request_error', message: 'Method not allowed on this endpoint.', expose: true },
-  gateway_overloaded: { status: 503, type: 'server_error', message: 'The gateway is at its concurrency limit; retry later.', expose: true },
+  method_not_allowed: {
+    status: 405,
+    type: 'invalid_request_error',
+    message: 'Method not allowed on this endpoint.',
+    expose: true,
+  },
+  client_closed: {
+    status: 499,
+    type: 'invalid_request_error',
+    message: 'The client closed the connection before the response completed.',
+    expose: true,
+  },
+  gateway_overloaded: {
+    status: 503,
+    type: 'server_error',
+    message: 'The gateway is at its concurrency limit; retry later.',
+    expose: true,
+  },
   // authenticate
-  missing_credentials: { status: 401, type: 'authentication_error', message: 'No credentials were presented.', expose: true },
-  invalid_api_key: { status: 401, type: 'authentication_error', message: 'The API key is not valid.', expose: true },
-  expired_api_key: { status: 401, type: 'authentication_error', message: 'The API key has expired.', expose: true },
-  revoked_api_key: { status: 401, type: 'authentication_error', message: 'The API key has been revoked.', expose: true },
+  missing_credentials: {
+    status: 401,
+    type: 'authentication_error',
+    message: 'No credentials were presented.',
+    expose: true,
+  },
+  invalid_api_key: {
+    status: 401,
+    type: 'authentication_error',
+    message: 'The API key is not valid.',
+    expose: true,
+  },
+  expired_api_key: {
+    status: 401,
+    type: 'authentication_error',
+    message: 'The API key has expired.',
+    expose: true,
+  },
+  revoked_api_key: {
+    status: 401,
+    type: 'authentication_error',
+    message: 'The API key has been revoked.',
+    expose: true,
+  },
   // resolve
-  model_not_found: { status: 404, type: 'invalid_request_error', message: 'The model does not exist or you do not have access to it.', expose: true },
-  endpoint_not_supported: { status: 400, type: 'invalid_request_error', message: 'The model does not support this endpoint.', expose: true },
+  model_not_found: {
+    status: 404,
+    type: 'invalid_request_error',
+    message: 'The model does not exist or you do not have access to it.',
+    expose: true,
+  },
+  endpoint_not_supported: {
+    status: 400,
+    type: 'invalid_request_error',
+    message: 'The model does not support this endpoint.',
+    expose: true,
+  },
   // authorize
-  forbidden: { status: 403, type: 'permission_error', message: 'The credential is not allowed to perform this action.', expose: true },
+  forbidden: {
+    status: 403,
+    type: 'permission_error',
+    message: 'The credential is not allowed to perform this action.',
+    expose: true,
+  },
   // quota
-  rate_limited: { status: 429, type: 'rate_limit_error', message: 'Request rate limit exceeded; retry later.', expose: true },
-  token_budget_exceeded: { status: 429, type: 'rate_limit_error', message: 'Token budget exhausted; retry later.', expose: true },
-  concurrency_limited: { status: 429, type: 'rate_limit_error', message: 'Too many concurrent requests for this credential.', expose: true },
+  rate_limited: {
+    status: 429,
+    type: 'rate_limit_error',
+    message: 'Request rate limit exceeded; retry later.',
+    expose: true,
+  },
+  token_budget_exceeded: {
+    status: 429,
+    type: 'rate_limit_error',
+    message: 'Token budget exhausted; retry later.',
+    expose: true,
+  },
+  concurrency_limited: {
+    status: 429,
+    type: 'rate_limit_error',
+    message: 'Too many concurrent requests for this credential.',
+    expose: true,
+  },
   // forward
-  upstream_unavailable: { status: 502, type: 'server_error', message: 'No upstream for this model is available.', expose: true },
-  upstream_error: { status: 502, type: 'server_error', message: 'The upstream returned an error.', expose: true },
-  upstream_timeout: { status: 504, type: 'server_error', message: 'The upstream did not answer in time.', expose: true },
-  upstream_stream_interrupted: { status: 502, type: 'server_error', message: 'The upstream stream ended unexpectedly.', expose: true },
+  upstream_unavailable: {
+    status: 502,
+    type: 'server_error',
+    message: 'No upstream for this model is available.',
+    expose: true,
+  },
+  upstream_error: {
+    status: 502,
+    type: 'server_error',
+    message: 'The upstream returned an error.',
+    expose: true,
+  },
+  upstream_timeout: {
+    status: 504,
+    type: 'server_error',
+    message: 'The upstream did not answer in time.',
+    expose: true,
+  },
+  upstream_stream_interrupted: {
+    status: 502,
+    type: 'server_error',
+    message: 'The upstream stream ended unexpectedly.',
+    expose: true,
+  },
   // egress (P1)
-  egress_denied: { status: 502, type: 'server_error', message: 'Outbound connection refused by the egress policy.', expose: true },
+  egress_denied: {
+    status: 502,
+    type: 'server_error',
+    message: 'Outbound connection refused by the egress policy.',
+    expose: true,
+  },
   // evidence (P9): fail closed when the audit log cannot be written
-  audit_unavailable: { status: 503, type: 'server_error', message: 'The audit log is unavailable; requests are refused until it recovers.', expose: true },
+  audit_unavailable: {
+    status: 503,
+    type: 'server_error',
+    message: 'The audit log is unavailable; requests are refused until it recovers.',
+    expose: true,
+  },
   // admin
-  admin_forbidden: { status: 403, type: 'permission_error', message: 'Admin credentials are required.', expose: true },
-  conflict: { status: 409, type: 'invalid_request_error', message: 'The object already exists or was changed concurrently.', expose: true },
-  ttl_too_long: { status: 400, type: 'invalid_request_error', message: 'The requested lifetime exceeds the configured maximum.', expose: true },
+  admin_forbidden: {
+    status: 403,
+    type: 'permission_error',
+    message: 'Admin credentials are required.',
+    expose: true,
+  },
+  conflict: {
+    status: 409,
+    type: 'invalid_request_error',
+    message: 'The object already exists or was changed concurrently.',
+    expose: true,
+  },
+  ttl_too_long: {
+    status: 400,
+    type: 'invalid_request_error',
+    message: 'The requested lifetime exceeds the configured maximum.',
+    expose: true,
+  },
   // config and start-up (CLI only)
-  config_invalid: { status: 500, type: 'server_error', message: 'The configuration is invalid.', expose: false },
-  store_unavailable: { status: 503, type: 'server_error', message: 'The store is unavailable.', expose: true },
+  config_invalid: {
+    status: 500,
+    type: 'server_error',
+    message: 'The configuration is invalid.',
+    expose: false,
+  },
+  store_unavailable: {
+    status: 503,
+    type: 'server_error',
+    message: 'The store is unavailable.',
+    expose: true,
+  },
   internal_error: { status: 500, type: 'server_error', message: 'Internal error.', expose: true },
 } as const satisfies Record<string, ErrorSpec>;
 

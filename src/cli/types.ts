@@ -2,12 +2,16 @@
 // `CliCommand`; src/cli/registry.ts maps names to them. Commands that print data accept --json and
 // then print exactly one JSON document on stdout (scripts rely on it); human text otherwise.
 import type { Writable } from 'node:stream';
+import type { EgressEvent } from '../egress/denial.ts';
+import type { EgressGuard } from '../egress/guard.ts';
 
 export interface CliIo {
   readonly stdout: Writable;
   readonly stderr: Writable;
   readonly env: NodeJS.ProcessEnv;
   readonly cwd: string;
+  /** The process-wide egress guard bin/airlock.js installed before anything else loaded. */
+  readonly egress?: { readonly guard: EgressGuard; onDenied(handler: (e: EgressEvent) => void): void };
 }
 
 export interface CliCommand {

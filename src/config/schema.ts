@@ -11,7 +11,10 @@ const duration = z
 /** `secret:NAME` — resolved from the secrets folder (later: the vault); never inline. */
 export const secretRef = z
   .string()
-  .regex(/^secret:[A-Za-z0-9_.-]+$/, 'a secret reference such as secret:OPENAI_KEY (inline secrets are not allowed)')
+  .regex(
+    /^secret:[A-Za-z0-9_.-]+$/,
+    'a secret reference such as secret:OPENAI_KEY (inline secrets are not allowed)',
+  )
   .describe('Reference to a secret held by airlock: secret:NAME.');
 
 const tlsSchema = z
@@ -19,7 +22,10 @@ const tlsSchema = z
     cert: z.string().describe('PEM certificate chain file.'),
     key: z.string().describe('PEM private key file (0600).'),
     clientCa: z.string().optional().describe('PEM CA bundle; when set, client certificates are requested.'),
-    requireClientCert: z.boolean().default(false).describe('Reject connections without a valid client certificate.'),
+    requireClientCert: z
+      .boolean()
+      .default(false)
+      .describe('Reject connections without a valid client certificate.'),
   })
   .describe('TLS 1.3 settings for a listener.');
 
@@ -40,20 +46,29 @@ const timeoutsSchema = z
 
 export const upstreamSchema = z.strictObject({
   name: z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, 'lower-case letters, digits, - and _'),
-  kind: z.enum(['openai', 'ollama', 'embedded']).describe('openai: any OpenAI-compatible server (vLLM, llama.cpp server, TGI, LM Studio, Ollama /v1); ollama: Ollama native API; embedded: an airlock worker started and supervised by the gateway.'),
+  kind: z
+    .enum(['openai', 'ollama', 'embedded'])
+    .describe(
+      'openai: any OpenAI-compatible server (vLLM, llama.cpp server, TGI, LM Studio, Ollama /v1); ollama: Ollama native API; embedded: an airlock worker started and supervised by the gateway.',
+    ),
   baseUrl: z.url().optional().describe('Base URL of the server (not for embedded).'),
   apiKey: secretRef.optional().describe('Credential injected at the last hop.'),
   timeouts: timeoutsSchema,
   health: z
     .strictObject({
-      path: z.string().optional().describe('Health path; defaults to /v1/models (openai) or /api/tags (ollama).'),
+      path: z
+        .string()
+        .optional()
+        .describe('Health path; defaults to /v1/models (openai) or /api/tags (ollama).'),
       interval: duration.default('10s'),
     })
     .prefault({}),
   circuitBreaker: z
     .strictObject({
       failures: z.number().int().min(1).default(5).describe('Consecutive failures that open the circuit.'),
-      cooldown: duration.default('30s').describe('How long an open circuit stays open before one trial request.'),
+      cooldown: duration
+        .default('30s')
+        .describe('How long an open circuit stays open before one trial request.'),
     })
     .prefault({}),
   worker: z
@@ -90,7 +105,9 @@ const quotaRuleSchema = z.strictObject({
 export const configSchema = z
   .strictObject({
     version: z.literal(1).describe('Config format version.'),
-    dataDir: z.string().describe('Folder for the store, secrets and logs; relative paths resolve against the config file.'),
+    dataDir: z
+      .string()
+      .describe('Folder for the store, secrets and logs; relative paths resolve against the config file.'),
     listeners: z.strictObject({
       client: listenerSchema.describe('OpenAI-compatible surface (/v1), /healthz, /readyz, /metrics.'),
       admin: listenerSchema.optional().describe('Admin surface (/admin/v1). Put it on a management address.'),
@@ -98,7 +115,10 @@ export const configSchema = z
     store: z
       .discriminatedUnion('driver', [
         z.strictObject({ driver: z.literal('sqlite'), path: z.string().default('airlock.db') }),
-        z.strictObject({ driver: z.literal('postgres'), url: z.string().describe('postgres:// URL; password as secret ref not supported inline.') }),
+        z.strictObject({
+          driver: z.literal('postgres'),
+          url: z.string().describe('postgres:// URL; password as secret ref not supported inline.'),
+        }),
       ])
       .prefault({ driver: 'sqlite' }),
     upstreams: z.array(upstreamSchema).default([]),
@@ -117,33 +137,60 @@ export const configSchema = z
       .prefault({}),
     limits: z
       .strictObject({
-        bodyBytes: z.number().int().min(1024).default(4 * 1024 * 1024),
-        headerBytes: z.number().int().min(1024).default(16 * 1024),
+        bodyBytes: z
+          .number()
+          .int()
+          .min(1024)
+          .default(4 * 1024 * 1024),
+        headerBytes: z
+          .number()
+          .int()
+          .min(1024)
+          .default(16 * 1024),
         requestTimeout: duration.default('30s').describe('Time allowed to receive the whole request.'),
-        maxConcurrent: z.number().int().min(1).default(1024).describe('Requests in flight across the gateway.'),
+        maxConcurrent: z
+          .number()
+          .int()
+          .min(1)
+          .default(1024)
+          .describe('Requests in flight across the gateway.'),
         maxMessages: z.number().int().min(1).default(1024),
       })
       .prefault({}),
     egress: z
       .strictObject({
-        allow: z.array(z.string()).default([]).describe('Extra host:port or CIDR[:port] entries the gateway may reach.'),
+        allow: z
+          .array(z.string())
+          .default([])
+          .describe('Extra host:port or CIDR[:port] entries the gateway may reach.'),
       })
       .prefault({}),
     logging: z
-      .strictObject({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') })
+      .strictObject({
+        level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+      })
       .prefault({}),
   })
   .superRefine((cfg, ctx) => {
     const names = new Set(cfg.upstreams.map((u) => u.name));
     cfg.upstreams.forEach((u, i) => {
       if (u.kind === 'embedded' && !u.worker)
-        ctx.addIssue({ code: 'custom', path: ['upstreams', i, 'worker'], message: 'kind: embedded needs a worker section with modelPath' });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['upstreams', i, 'worker'],
+          message: 'kind: embedded needs a worker section with modelPath',
+        });
       if (u.kind !== 'embedded' && !u.baseUrl)
-        ctx.addIssue({ code: 'custom', path: ['upstreams', i, 'baseUrl'], message: `kind: ${u.kind} needs baseUrl` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['upstreams', i, 'baseUrl'],
+          message: `kind: ${u.kind} needs baseUrl`,
+        });
     });
     const aliases = new Set<string>();
     cfg.models.forEach((m, i) => {
-      if (aliases.has(m.alias)) ctx.addIssue({ code: 'custom', path: ['models', i, 'alias'], message: `duplicate alias ${m.alias}` });
+      if (aliases.has(m.alias))
+        ctx.addIssue({ code: 'custom', path: ['models', i, 'alias'], message: `duplicate alias ${m.alias}` });
       aliases.add(m.alias);
       m.targets.forEach((t, j) => {
         if (!names.has(t.upstream))
@@ -167,6 +214,8 @@ export function durationMs(value: string): number {
   const m = /^(\d+)(ms|s|m|h|d)$/.exec(value);
   if (!m) throw new Error(`invalid duration ${value}`);
   const n = Number(m[1]);
-  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] as 'ms' | 's' | 'm' | 'h' | 'd'];
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[
+    m[2] as 'ms' | 's' | 'm' | 'h' | 'd'
+  ];
   return n * unit;
 }

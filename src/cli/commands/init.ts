@@ -1,0 +1,99 @@
+// airlock init --data DIR — a working data folder on embedded defaults: config, server secrets
+// (0600), the generated demo model, a bootstrap admin key and a first client key, each shown once.
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { stringify } from 'yaml';
+import { loadConfig } from '../../config/load.ts';
+import { createKeyServiceFor } from '../../gateway.ts';
+import { writeDemoModel } from '../../inference/worker/demo-model.ts';
+import { openStore } from '../../store/open-store.ts';
+import { parseFlags, printJson, requireFlag, UsageError } from '../args.ts';
+import type { CliCommand } from '../types.ts';
+
+const usage =
+  'usage: airlock init --data DIR [--port N] [--json]\n  Creates DIR/airlock.yaml; the admin surface listens on port N+1.';
+
+export function defaultConfig(port: number): Record<string, unknown> {
+  return {
+    version: 1,
+    dataDir: '.',
+    listeners: { client: { host: '127.0.0.1', port }, admin: { host: '127.0.0.1', port: port + 1 } },
+    store: { driver: 'sqlite', path: 'airlock.db' },
+    upstreams: [
+      { name: 'embedded', kind: 'embedded', worker: { modelPath: 'models/demo.gguf', contextSize: 512 } },
+    ],
+    models: [
+      {
+        alias: 'demo',
+        endpoints: ['chat', 'completions'],
+        targets: [{ upstream: 'embedded', model: 'demo' }],
+      },
+    ],
+    keys: { maxTtl: '90d', rotationOverlap: '24h' },
+    quotas: { perKey: { requestsPerMinute: 600, concurrency: 16 } },
+  };
+}
+
+export const initCommand: CliCommand = {
+  name: 'init',
+  summary: 'create a data folder with config, secrets, demo model and first keys',
+  usage,
+  async run(argv, io) {
+    const { values } = parseFlags(argv, {
+      data: { type: 'string' },
+      port: { type: 'string' },
+      json: { type: 'boolean' },
+    });
+    const dir = resolve(io.cwd, requireFlag(values.data, 'data'));
+    const port = values.port === undefined ? 8080 : Number(values.port);
+    if (!Number.isInteger(port) || port < 1 || port > 65534) throw new UsageError('--port must be 1-65534');
+    const configPath = join(dir, 'airlock.yaml');
+    if (existsSync(configPath)) throw new UsageError(`${configPath} already exists; pick an empty folder`);
+    mkdirSync(join(dir, 'models'), { recursive: true, mode: 0o700 });
+    writeFileSync(
+      configPath,
+      `# airlock configuration — see docs/config.md\n${stringify(defaultConfig(port))}`,
+      { mode: 0o600 },
+    );
+    await writeDemoModel(join(dir, 'models', 'demo.gguf'));
+
+    const loaded = await loadConfig(configPath);
+    const store = await openStore(loaded.config.store, { dataDir: loaded.dataDir });
+    try {
+      await store.migrate();
+      const keys = createKeyServiceFor(loaded.config, { store, dataDir: loaded.dataDir });
+      const actor = 'airlock-init';
+      const admin = await keys.create({
+        owner: 'bootstrap-admin',
+        kind: 'admin',
+        ttlMs: 7 * 86_400_000,
+        actor,
+      });
+      const client = await keys.create({
+        owner: 'first-client',
+        models: ['demo'],
+        ttlMs: 30 * 86_400_000,
+        actor,
+      });
+      const url = `http://127.0.0.1:${port}`;
+      if (values.json) {
+        printJson(io.stdout, {
+          config: configPath,
+          url,
+          adminUrl: `http://127.0.0.1:${port + 1}`,
+          adminKey: admin.key,
+          clientKey: client.key,
+        });
+      } else {
+        io.stdout.write(
+          `created ${configPath}\n\nadmin key (admin surface only, expires ${admin.expiresAt.toISOString()}; shown once):\n  ${admin.key}\n` +
+            `client key (may call model "demo", expires ${client.expiresAt.toISOString()}; shown once):\n  ${client.key}\n\n` +
+            `start:  airlock serve --config ${configPath}\ncall:   curl ${url}/v1/chat/completions -H "Authorization: Bearer <client key>" \\\n          -H 'content-type: application/json' -d '{"model":"demo","messages":[{"role":"user","content":"hi"}]}'\n`,
+        );
+      }
+      return 0;
+    } finally {
+      await store.close();
+    }
+  },
+};

@@ -1,0 +1,166 @@
+// The composition root: the one place that wires planes together. Everything is built once from
+// validated config; there are no module-level singletons, so a test can build a gateway alone.
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import { type AirlockConfig, durationMs } from './config/schema.ts';
+import { registerAdminSurface } from './http/admin-surface.ts';
+import { createGatewayMetrics, type GatewayMetrics } from './http/metrics.ts';
+import { registerOpenAiSurface } from './http/openai-surface.ts';
+import type { Pipeline } from './http/pipeline.ts';
+import { buildListener, type Listener } from './http/server.ts';
+import { createAccountStage } from './http/stages/account.ts';
+import { createAuthenticateStage } from './http/stages/authenticate.ts';
+import { createAdminAuthorizeStage, createScopeAuthorizeStage } from './http/stages/authorize.ts';
+import { createForwardStage } from './http/stages/forward.ts';
+import { createPassThroughStage } from './http/stages/passthrough.ts';
+import { createQuotaStage } from './http/stages/quota.ts';
+import { type AuditSink, createRecordStage } from './http/stages/record.ts';
+import { createResolveStage } from './http/stages/resolve.ts';
+import { createApiKeyAuthenticator } from './identity/api-key-authenticator.ts';
+import { createKeyService, type KeyService } from './identity/key-service.ts';
+import type { Router } from './inference/types.ts';
+import { createTokenBudgets } from './quota/token-budget.ts';
+import { ensureSecretFile, secretsDir } from './secrets/secret-files.ts';
+import type { Store } from './store/types.ts';
+
+export interface GatewayDeps {
+  readonly store: Store;
+  readonly router: Router;
+  readonly audit: AuditSink;
+  readonly logger: Logger;
+  readonly dataDir: string;
+  readonly metrics?: GatewayMetrics;
+  /** Extra readiness checks contributed by other planes (workers, egress guard …). */
+  readonly readiness?: () => Record<string, { ok: boolean; reason?: string }>;
+}
+
+export interface Gateway {
+  readonly keys: KeyService;
+  readonly metrics: GatewayMetrics;
+  /** Binds the listeners; returns their base URLs. */
+  start(): Promise<{ client: string; admin?: string }>;
+  /** Stops accepting, drains in-flight requests, then closes planes. */
+  close(): Promise<void>;
+}
+
+export function pepperPath(dataDir: string): string {
+  return join(secretsDir(dataDir), 'api-key-pepper');
+}
+
+export function createKeyServiceFor(
+  config: AirlockConfig,
+  deps: { store: Store; dataDir: string; audit?: AuditSink },
+): KeyService {
+  return createKeyService({
+    store: deps.store,
+    pepper: ensureSecretFile(pepperPath(deps.dataDir)),
+    maxTtlMs: durationMs(config.keys.maxTtl),
+    rotationOverlapMs: durationMs(config.keys.rotationOverlap),
+    onEvent: deps.audit
+      ? async (e) => {
+          await deps.audit!.append({ type: e.type, outcome: 'info', detail: { ...e } });
+        }
+      : undefined,
+  });
+}
+
+export function createGateway(config: AirlockConfig, deps: GatewayDeps): Gateway {
+  const metrics = deps.metrics ?? createGatewayMetrics();
+  const pepper = ensureSecretFile(pepperPath(deps.dataDir));
+  const keys = createKeyServiceFor(config, { store: deps.store, dataDir: deps.dataDir, audit: deps.audit });
+  const requestId = () => `req_${randomUUID()}`;
+  const authenticator = createApiKeyAuthenticator({ store: deps.store, pepper });
+  const budgets = createTokenBudgets({ store: deps.store });
+  const quota = createQuotaStage({ quotas: config.quotas, budgets });
+  const account = createAccountStage({ budgets, budgetScopes: quota.budgetScopes });
+  const catalogue = {
+    list: () => config.models.map((m) => deps.router.resolve(m.alias)).filter((m) => m !== undefined),
+  };
+
+  const authenticateClient = createAuthenticateStage({ authenticators: [authenticator], surface: 'client' });
+  const clientPipeline: Pipeline = {
+    decide: [
+      authenticateClient,
+      createResolveStage({ router: deps.router }),
+      createScopeAuthorizeStage(),
+      quota,
+      createPassThroughStage('inspect-in'),
+      createPassThroughStage('obligations'),
+      account,
+    ],
+    forward: createForwardStage({ router: deps.router, catalogue, startedAt: Date.now() }),
+    record: createRecordStage({ sink: deps.audit, surface: 'openai', settle: account.settle }),
+  };
+
+  const listeners: Listener[] = [];
+  const client = buildListener(config.listeners.client, config.limits);
+  registerOpenAiSurface(client.app, {
+    pipeline: clientPipeline,
+    authenticate: authenticateClient,
+    metrics,
+    maxMessages: config.limits.maxMessages,
+    requestId,
+  });
+  registerHealthRoutes(client, deps, metrics);
+  listeners.push(client);
+
+  let admin: Listener | undefined;
+  if (config.listeners.admin) {
+    admin = buildListener(config.listeners.admin, config.limits);
+    registerAdminSurface(admin.app, {
+      decide: [
+        createAuthenticateStage({ authenticators: [authenticator], surface: 'admin' }),
+        createAdminAuthorizeStage(),
+      ],
+      record: createRecordStage({ sink: deps.audit, surface: 'admin' }),
+      keys,
+      requestId,
+    });
+    registerHealthRoutes(admin, deps, metrics);
+    listeners.push(admin);
+  }
+
+  return {
+    keys,
+    metrics,
+    async start() {
+      deps.router.start();
+      const clientUrl = await client.listen();
+      const adminUrl = admin ? await admin.listen() : undefined;
+      deps.logger.info(
+        { event: 'listening', client: clientUrl, admin: adminUrl ?? null },
+        'airlock listening',
+      );
+      return adminUrl ? { client: clientUrl, admin: adminUrl } : { client: clientUrl };
+    },
+    async close() {
+      await Promise.all(listeners.map((l) => l.close()));
+      await deps.router.close();
+    },
+  };
+}
+
+function registerHealthRoutes(listener: Listener, deps: GatewayDeps, metrics: GatewayMetrics): void {
+  const app = listener.app;
+  app.get('/healthz', async () => ({ status: 'ok' }));
+  app.get('/readyz', async (_req, reply) => {
+    const store = await deps.store.ping();
+    const audit = deps.audit.health();
+    const checks: Record<string, { ok: boolean; reason?: string }> = {
+      store: store ? { ok: true } : { ok: false, reason: 'store did not answer a ping' },
+      audit,
+      ...deps.readiness?.(),
+    };
+    const upstreams = deps.router.health();
+    for (const [name, h] of Object.entries(upstreams))
+      metrics.upstreamHealthy.set({ upstream: name }, h.healthy ? 1 : 0);
+    const ready = Object.values(checks).every((c) => c.ok);
+    reply.code(ready ? 200 : 503);
+    return { status: ready ? 'ready' : 'not_ready', checks, upstreams };
+  });
+  app.get('/metrics', async (_req, reply) => {
+    reply.header('content-type', metrics.registry.contentType);
+    return metrics.registry.metrics();
+  });
+}

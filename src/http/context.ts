@@ -1,0 +1,74 @@
+// The state one request carries through the pipeline. Stages read what earlier stages decided and
+// add their own decision to the trail; the record stage turns the trail into audit entries.
+import type { AirlockError, ErrorCode } from '../errors.ts';
+import type { Endpoint, ResolvedModel, RouteTarget, TokenUsage } from '../inference/types.ts';
+
+export type StageName =
+  | 'receive'
+  | 'authenticate'
+  | 'resolve'
+  | 'authorize'
+  | 'quota'
+  | 'inspect-in'
+  | 'obligations'
+  | 'forward'
+  | 'inspect-out'
+  | 'account'
+  | 'record';
+
+export interface Principal {
+  readonly kind: 'client' | 'admin';
+  /** Owner named when the credential was issued (a service, team or person). */
+  readonly id: string;
+  readonly credentialId: string;
+  readonly credentialPrefix: string;
+  readonly expiresAt: Date;
+  readonly scopes: { readonly models: readonly string[]; readonly endpoints: readonly string[] };
+}
+
+export interface StageDecision {
+  readonly stage: StageName;
+  readonly outcome: 'allow' | 'deny' | 'error' | 'info';
+  readonly code?: ErrorCode;
+  readonly detail?: Readonly<Record<string, unknown>>;
+}
+
+/** What is being done: a model endpoint, the model list, or an admin operation (`admin.keys.create`). */
+export type Operation = Endpoint | 'models' | `admin.${string}`;
+
+export interface TraceContext {
+  readonly traceId: string;
+  /** This gateway's span for the request; sent upstream as the parent. */
+  readonly spanId: string;
+  readonly sampled: boolean;
+}
+
+export interface RequestContext {
+  readonly requestId: string;
+  readonly trace: TraceContext;
+  readonly startedAt: number;
+  readonly operation: Operation;
+  readonly clientAddress: string;
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
+  /** Validated body; unknown fields are kept for upstreams that understand them. */
+  readonly body: Record<string, unknown>;
+  readonly stream: boolean;
+  /** Aborted when the client disconnects. */
+  readonly signal: AbortSignal;
+  principal?: Principal;
+  model?: ResolvedModel;
+  target?: RouteTarget;
+  readonly usage: TokenUsage;
+  readonly trail: StageDecision[];
+  /** Undo actions registered by stages (quota reservations); run once when the request ends. */
+  readonly cleanups: (() => void)[];
+  /** Called per streamed chunk by the inspect-out / account stages; may end the stream with an error. */
+  readonly chunkHooks: ((chunk: Record<string, unknown>, ctx: RequestContext) => void)[];
+  upstreamStatus?: number;
+  firstTokenAt?: number;
+  error?: AirlockError;
+}
+
+export function isModelEndpoint(op: Operation): op is Endpoint {
+  return op === 'chat' || op === 'completions' || op === 'embeddings';
+}

@@ -1,0 +1,17 @@
+// W3C Trace Context (traceparent, https://www.w3.org/TR/trace-context/ §3.2): continue the caller's
+// trace when the header is valid, else start one. The gateway's own span id is what goes upstream.
+import { randomBytes } from 'node:crypto';
+import type { TraceContext } from './context.ts';
+
+const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
+const ZERO_TRACE = '0'.repeat(32);
+const ZERO_SPAN = '0'.repeat(16);
+
+export function traceFromHeader(header: string | string[] | undefined): TraceContext {
+  const spanId = randomBytes(8).toString('hex');
+  const m = typeof header === 'string' ? TRACEPARENT.exec(header.trim()) : null;
+  if (m && m[1] !== ZERO_TRACE && m[2] !== ZERO_SPAN) {
+    return { traceId: m[1]!, spanId, sampled: (Number.parseInt(m[3]!, 16) & 1) === 1 };
+  }
+  return { traceId: randomBytes(16).toString('hex'), spanId, sampled: false };
+}

@@ -1,0 +1,125 @@
+// Starts a complete airlock from a loaded config: egress policy, store, embedded workers, adapters,
+// router, audit sink and the gateway. `airlock serve` calls it; so do end-to-end tests.
+
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Logger } from 'pino';
+import type { LoadedConfig } from './config/load.ts';
+import { egressChildOptions } from './egress/child-options.ts';
+import type { EgressEvent } from './egress/denial.ts';
+import type { EgressGuard } from './egress/guard.ts';
+import { buildEgressPolicy } from './egress/policy.ts';
+import { createGateway, type Gateway } from './gateway.ts';
+import { createLogAuditSink } from './http/stages/log-audit-sink.ts';
+import type { AuditSink } from './http/stages/record.ts';
+import { closeAdapters, createAdapters } from './inference/adapter-registry.ts';
+import { createRouter } from './inference/router.ts';
+import { createWorkerSupervisor, type WorkerSupervisor } from './inference/worker/supervisor.ts';
+import { createSecretResolver } from './secrets/secret-files.ts';
+import { openStore } from './store/open-store.ts';
+
+export interface StartOptions {
+  readonly logger: Logger;
+  /** The process-wide guard installed by bin/airlock.js; absent in in-process tests. */
+  readonly egress?: { readonly guard: EgressGuard; onDenied(handler: (e: EgressEvent) => void): void };
+  /** Audit sink; defaults to structured log lines. */
+  readonly audit?: AuditSink;
+}
+
+export interface RunningAirlock {
+  readonly gateway: Gateway;
+  readonly urls: { client: string; admin?: string };
+  readonly workers: ReadonlyMap<string, WorkerSupervisor>;
+  close(): Promise<void>;
+}
+
+const CLI_ENTRY = fileURLToPath(new URL('../bin/airlock.js', import.meta.url));
+
+export async function startAirlock(loaded: LoadedConfig, opts: StartOptions): Promise<RunningAirlock> {
+  const { config, dataDir } = loaded;
+  const logger = opts.logger;
+  const audit = opts.audit ?? createLogAuditSink(logger);
+  const guard = opts.egress?.guard;
+  const policy = buildEgressPolicy(config);
+  if (guard) {
+    guard.setPolicy(policy);
+    opts.egress!.onDenied((e) => {
+      logger.warn({ event: 'egress_denied', ...e }, 'egress refused');
+      audit
+        .append({ type: 'egress.denied', outcome: 'deny', code: 'egress_denied', detail: { ...e } })
+        .catch(() => {});
+    });
+  }
+
+  const store = await openStore(config.store, { dataDir });
+  const workers = new Map<string, WorkerSupervisor>();
+  const cleanup: (() => Promise<void>)[] = [() => store.close()];
+  const closeAll = async () => {
+    for (const fn of cleanup.reverse())
+      await fn().catch((err) => logger.error({ err: String(err) }, 'shutdown step failed'));
+  };
+  try {
+    await store.migrate();
+    // Embedded workers: a child process each, guarded by the same egress policy (preload).
+    const child = egressChildOptions(policy);
+    for (const u of config.upstreams) {
+      if (u.kind !== 'embedded' || !u.worker) continue;
+      const supervisor = createWorkerSupervisor(
+        {
+          name: u.name,
+          modelPath: resolve(loaded.dir, u.worker.modelPath),
+          threads: u.worker.threads,
+          contextSize: u.worker.contextSize,
+          port: u.worker.port,
+        },
+        {
+          logger: {
+            info: (obj, msg) => logger.info({ worker: u.name, ...obj }, msg),
+            warn: (obj, msg) => logger.warn({ worker: u.name, ...obj }, msg),
+            error: (obj, msg) => logger.error({ worker: u.name, ...obj }, msg),
+          },
+          onEvent: (e) =>
+            audit.append({ type: 'worker.lifecycle', outcome: 'info', detail: { ...e } }).catch(() => {}),
+          cliEntry: CLI_ENTRY,
+          preload: child.execArgv.filter((a) => a !== '--import'),
+          extraEnv: child.env,
+        },
+      );
+      workers.set(u.name, supervisor);
+      cleanup.push(() => supervisor.stop());
+      const { baseUrl } = await supervisor.start();
+      const port = Number(new URL(baseUrl).port);
+      guard?.allowLoopbackPort(port);
+    }
+
+    const adapters = await createAdapters(config.upstreams, {
+      resolveSecret: createSecretResolver(dataDir),
+      embeddedBaseUrl: (name) => workers.get(name)?.baseUrl(),
+    });
+    cleanup.push(() => closeAdapters(adapters));
+    const router = createRouter(config, {
+      adapters,
+      onEvent: (e) => logger.info({ event: `router.${e.type}`, ...e }, 'router event'),
+    });
+    const gateway = createGateway(config, {
+      store,
+      router,
+      audit,
+      logger,
+      dataDir,
+      readiness: () =>
+        Object.fromEntries(
+          [...workers].map(([name, w]) => [
+            `worker:${name}`,
+            w.healthy() ? { ok: true } : { ok: false, reason: 'embedded worker is not healthy' },
+          ]),
+        ),
+    });
+    cleanup.push(() => gateway.close());
+    const urls = await gateway.start();
+    return { gateway, urls, workers, close: closeAll };
+  } catch (err) {
+    await closeAll();
+    throw err;
+  }
+}
