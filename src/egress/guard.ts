@@ -2,7 +2,7 @@
 // config's policy once the config is loaded; children get it through the preload (preload.ts).
 // It patches the three places every outbound packet in a Node process starts from:
 //   net.Socket.prototype.connect (TCP, TLS, HTTP, undici, fetch, pg, ioredis), dns (lookup, resolve*,
-//   Resolver classes) and dgram (connect, send). Imports only node: builtins and dependency-free files.
+//   Resolver classes) and dgram (connect, send) — and starts every new worker thread with the same guard. Imports only node: builtins and dependency-free files.
 // Threat model: this stops dependencies and mistakes from calling home; it is not a sandbox against
 // hostile code in the same process (which could reach the raw bindings). Pair it with an OS-level
 // firewall / network namespace — docs/SECURITY.md.
@@ -12,7 +12,8 @@ import type { GuardCore, Restore } from './guard-core.ts';
 import { patchDgram } from './guard-dgram.ts';
 import { patchDns } from './guard-dns.ts';
 import { patchNet } from './guard-net.ts';
-import { EgressPolicy } from './policy.ts';
+import { patchWorkers } from './guard-worker.ts';
+import { EgressPolicy, serializeEgressPolicy } from './policy.ts';
 
 export interface EgressGuardOptions {
   /** The starting policy; use denyAllEgressPolicy() before the config is loaded. */
@@ -83,7 +84,12 @@ export function installEgressGuard(opts: EgressGuardOptions): EgressGuard {
     },
   };
 
-  const restores: Restore[] = [patchNet(core), patchDns(core), patchDgram(core)];
+  const restores: Restore[] = [
+    patchNet(core),
+    patchDns(core),
+    patchDgram(core),
+    patchWorkers(() => serializeEgressPolicy(effective)),
+  ];
   // ESM named imports of builtins (`import { lookup } from 'node:dns'`) only see the patch after this.
   syncBuiltinESMExports();
   (globalThis as Record<symbol, unknown>)[INSTALLED] = true;

@@ -1,5 +1,5 @@
-// `node --import <file URL of this file> child.js`: installs the egress guard in a child process before
-// its own code runs. The policy comes from AIRLOCK_EGRESS_POLICY (serializeEgressPolicy); a missing or
+// `node --require <abs path>/src/egress/preload.ts child.js` (or `--import`; only --require also runs in
+// worker threads): installs the egress guard in a child process before its own code runs. The policy comes from AIRLOCK_EGRESS_POLICY (serializeEgressPolicy); a missing or
 // invalid value installs deny-all — fail closed: a child we cannot describe reaches nothing.
 // Refusals are written to stderr as JSON lines ({"event":"egress_denied",...}) for the parent to record.
 // Imports only node: builtins and dependency-free egress files.

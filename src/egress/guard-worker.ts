@@ -1,0 +1,37 @@
+// Worker threads get fresh copies of net, dns and dgram, so the patches above do not reach them.
+// Every Worker constructed after install is started with the preload (--require) and a snapshot of
+// the effective policy in its environment; the worker's own guard then patches its own modules.
+import worker_threads from 'node:worker_threads';
+import { EGRESS_POLICY_ENV, EGRESS_PRELOAD_PATH } from './child-options.ts';
+import type { Restore } from './guard-core.ts';
+
+type WorkerCtor = typeof worker_threads.Worker;
+type WorkerOptions = NonNullable<ConstructorParameters<WorkerCtor>[1]>;
+
+export function guardedWorkerOptions(
+  options: WorkerOptions | undefined,
+  serializedPolicy: string,
+): WorkerOptions {
+  const opts: WorkerOptions = { ...(options ?? {}) };
+  opts.execArgv = [...(opts.execArgv ?? process.execArgv), '--require', EGRESS_PRELOAD_PATH];
+  if (opts.env === worker_threads.SHARE_ENV) process.env[EGRESS_POLICY_ENV] = serializedPolicy;
+  else
+    opts.env = {
+      ...((opts.env as NodeJS.Dict<string> | undefined) ?? process.env),
+      [EGRESS_POLICY_ENV]: serializedPolicy,
+    };
+  return opts;
+}
+
+export function patchWorkers(serializedPolicy: () => string): Restore {
+  const Original = worker_threads.Worker;
+  class GuardedWorker extends Original {
+    constructor(filename: string | URL, options?: WorkerOptions) {
+      super(filename, guardedWorkerOptions(options, serializedPolicy()));
+    }
+  }
+  worker_threads.Worker = GuardedWorker;
+  return () => {
+    if (worker_threads.Worker === GuardedWorker) worker_threads.Worker = Original;
+  };
+}
