@@ -24,7 +24,7 @@ Serves one GGUF model over an OpenAI-compatible HTTP API on loopback.
   --model PATH          GGUF file to serve (required)
   --host ADDR           loopback address to bind (default 127.0.0.1; others are refused)
   --port N              port; 0 picks a free one (default 0)
-  --threads N           CPU threads (default and maximum: the number of cores)
+  --threads N           CPU threads (default: cores - 1, at least 1; maximum: cores)
   --context-size N      tokens of context per sequence (default 2048)
   --parallel N          requests generated at once; others queue (default 1)
   --alias NAME          model name reported to clients (default: the file name)
@@ -72,8 +72,10 @@ export function parseWorkerArgs(argv: readonly string[]): WorkerArgs {
   const port = positiveInt('port', values.port, 0, 0);
   if (port > 65535) throw new Error('--port must be <= 65535');
   const cores = availableParallelism();
-  // More threads than cores makes llama.cpp's spin-waiting threads fight each other: far slower.
-  const threads = Math.min(positiveInt('threads', values.threads, cores, 1), cores);
+  // More threads than cores makes llama.cpp's spin-waiting threads fight each other (and the
+  // gateway) for the CPU, which is tens to hundreds of times slower. The default leaves one core
+  // to the gateway; an explicit value is still capped at the core count.
+  const threads = Math.min(positiveInt('threads', values.threads, Math.max(1, cores - 1), 1), cores);
   const modelPath = values.model;
   const alias = values.alias ?? (modelPath.split(/[\\/]/).pop() ?? modelPath).replace(/\.gguf$/i, '');
   return {
