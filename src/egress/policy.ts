@@ -1,7 +1,7 @@
 // The egress allowlist (P1): an immutable set of (name | IP | CIDR, port | any) entries, compiled once.
 // Imports only node: builtins and the dependency-free error catalogue, so the guard and the child
 // preload can load it before anything that might open a socket.
-import { BlockList } from 'node:net';
+import { BlockList, isIP } from 'node:net';
 import type { AirlockConfig } from '../config/schema.ts';
 import { AirlockError } from '../errors.ts';
 import { canonicalIp, type IpFamily, normaliseName } from './address.ts';
@@ -90,7 +90,7 @@ export function parseEgressEntry(entry: string): EgressEntry {
   if (entry.startsWith('[')) {
     const m = /^\[([^\]]+)\](?::(.*))?$/.exec(entry);
     if (!m) throw new EgressPolicyError(entry, 'expected [ipv6] or [ipv6]:port');
-    if (canonicalIp(m[1]!.split('/')[0]!)?.family !== 6)
+    if (isIP(m[1]!.split('/')[0]!.split('%')[0]!) !== 6)
       throw new EgressPolicyError(entry, 'brackets are only for IPv6');
     return hostEntry(entry, m[1]!, parsePortText(entry, m[2]));
   }
