@@ -112,6 +112,26 @@ test('supervisor: scrubbed environment, restart after kill -9 mid-stream on the 
   }
 });
 
+test('supervisor: a wedged worker (SIGSTOP) fails health checks and is replaced', async () => {
+  const events: WorkerEvent[] = [];
+  const sup = createWorkerSupervisor(
+    { name: 'demo', modelPath, contextSize: 256, port: 0, threads: 1 },
+    { logger: silent, onEvent: (e) => events.push(e) },
+    { healthIntervalMs: 100, healthTimeoutMs: 100, maxHealthFailures: 2, backoffBaseMs: 10 },
+  );
+  try {
+    await sup.start();
+    const pid = sup.pid()!;
+    process.kill(pid, 'SIGSTOP');
+    await waitUntil('replacement ready', () => events.filter((e) => e.type === 'ready').length === 2);
+    assert.ok(events.some((e) => e.type === 'unhealthy'));
+    assert.equal(await isAlive(pid), false, 'the wedged worker was killed');
+    assert.ok(sup.healthy());
+  } finally {
+    await sup.stop();
+  }
+});
+
 test('supervisor: a worker that cannot start fails start() and is not restarted', async () => {
   const events: WorkerEvent[] = [];
   const sup = createWorkerSupervisor(

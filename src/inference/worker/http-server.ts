@@ -177,13 +177,8 @@ export function createWorkerServer(engine: Engine, opts: WorkerServerOptions): S
     finish(endpoint, t0, 200, result);
   }
 
-  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  async function handle(req: IncomingMessage, res: ServerResponse, ac: AbortController): Promise<void> {
     const t0 = performance.now();
-    // A client that goes away aborts its generation (or its place in the queue).
-    const ac = new AbortController();
-    res.on('close', () => {
-      if (!res.writableFinished) ac.abort(new Error('client closed the connection'));
-    });
     const path = (req.url ?? '/').split('?')[0];
     const method = req.method ?? 'GET';
     const route = `${method} ${path}`;
@@ -208,7 +203,16 @@ export function createWorkerServer(engine: Engine, opts: WorkerServerOptions): S
   }
 
   return createServer((req, res) => {
-    handle(req, res).catch((err: unknown) => {
+    // A client that goes away aborts its generation (or its place in the queue).
+    const ac = new AbortController();
+    res.on('close', () => {
+      if (!res.writableFinished) ac.abort(new Error('client closed the connection'));
+    });
+    handle(req, res, ac).catch((err: unknown) => {
+      if (ac.signal.aborted) {
+        log.info({ event: 'client_gone', path: (req.url ?? '').split('?')[0] });
+        return;
+      }
       const e = toAirlockError(err);
       if (e.code === 'internal_error') log.error({ event: 'request_failed', error: String(e.cause ?? e) });
       else log.warn({ event: 'request_refused', code: e.code, detail: e.detail });

@@ -89,6 +89,8 @@ export async function runWorker(
   server.closeAllConnections();
   await engine.close();
   clearTimeout(hardExit);
+  // A resumed stdin would keep the event loop (and so the process) alive after shutdown.
+  if (args.watchStdin) process.stdin.destroy();
   log.info({ event: 'stopped' });
   return workerExitCodes.ok;
 }

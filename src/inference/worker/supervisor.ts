@@ -55,6 +55,9 @@ export interface WorkerSupervisorDeps {
   readonly cliEntry?: string;
   /** Modules loaded with `node --import` before the worker (e.g. the egress guard). */
   readonly preload?: readonly string[];
+  /** Node flags placed verbatim before the script, e.g. egressChildOptions(policy).execArgv
+   *  (`--require <egress preload>`, which unlike --import also covers worker threads). */
+  readonly execArgv?: readonly string[];
   readonly extraEnv?: Readonly<Record<string, string>>;
 }
 
@@ -180,6 +183,7 @@ export function createWorkerSupervisor(
       home: home!,
       cliEntry: deps.cliEntry,
       preload: deps.preload ?? [],
+      execArgv: deps.execArgv ?? [],
       extraEnv: deps.extraEnv ?? {},
       logger,
     });

@@ -33,7 +33,7 @@ test('workerEnv: only PATH, a private HOME, locale and what is passed; never the
   }
 });
 
-test('workerArgv: preloads first, CLI entry with the worker command, loopback and stdin watch', () => {
+test('workerArgv: node flags and preloads first, CLI entry with the worker command, loopback and stdin watch', () => {
   const argv = workerArgv({
     name: 'm',
     modelPath: '/m.gguf',
@@ -43,10 +43,18 @@ test('workerArgv: preloads first, CLI entry with the worker command, loopback an
     home: '/h',
     cliEntry: '/app/bin/airlock.js',
     preload: ['/app/egress-preload.js'],
+    execArgv: ['--require', '/app/guard.js'],
     extraEnv: {},
     logger: { info() {}, warn() {}, error() {} },
   });
-  assert.deepEqual(argv.slice(0, 4), ['--import', '/app/egress-preload.js', '/app/bin/airlock.js', 'worker']);
+  assert.deepEqual(argv.slice(0, 6), [
+    '--require',
+    '/app/guard.js',
+    '--import',
+    '/app/egress-preload.js',
+    '/app/bin/airlock.js',
+    'worker',
+  ]);
   assert.ok(argv.includes('--watch-stdin'));
   assert.equal(argv[argv.indexOf('--host') + 1], '127.0.0.1');
   assert.equal(argv[argv.indexOf('--threads') + 1], '2');

@@ -20,6 +20,7 @@ export interface WorkerSpawnOptions {
   readonly home: string;
   readonly cliEntry: string | undefined;
   readonly preload: readonly string[];
+  readonly execArgv: readonly string[];
   readonly extraEnv: Readonly<Record<string, string>>;
   readonly logger: SupervisorLogger;
 }
@@ -52,6 +53,7 @@ export function workerEnv(home: string, extra: Readonly<Record<string, string>>)
 export function workerArgv(o: WorkerSpawnOptions): string[] {
   const entry = o.cliEntry === undefined ? [defaultEntry] : [o.cliEntry, 'worker'];
   return [
+    ...o.execArgv,
     ...o.preload.flatMap((p) => ['--import', p]),
     ...entry,
     '--model',
@@ -85,8 +87,10 @@ function relay(logger: SupervisorLogger, name: string, pid: number | undefined, 
   const { level, time: _time, msg, ...fields } = parsed;
   const text = typeof msg === 'string' ? msg : 'worker log';
   const entry = { worker: name, pid, ...fields };
-  if (typeof level === 'number' && level >= 50) logger.error(entry, text);
-  else if (typeof level === 'number' && level >= 40) logger.warn(entry, text);
+  // pino levels are numbers (40 warn, 50 error); other writers (the egress preload) use names.
+  const rank = typeof level === 'number' ? level : level === 'error' ? 50 : level === 'warn' ? 40 : 30;
+  if (rank >= 50) logger.error(entry, text);
+  else if (rank >= 40 || fields['event'] === 'egress_denied') logger.warn(entry, text);
   else logger.info(entry, text);
 }
 
