@@ -3,7 +3,6 @@
 // is refused rather than used. Format is the Go sumdb/note private key string
 // `PRIVATE+KEY+<name>+<hex keyid>+<base64(0x01 || 32-byte Ed25519 seed)>` so standard tools can use it.
 import { createPrivateKey, createPublicKey, randomBytes, sign } from 'node:crypto';
-import type { Stats } from 'node:fs';
 import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, statSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { NoteSigner } from '../types.ts';
@@ -54,39 +53,46 @@ export function parseSignerKey(text: string): NoteSigner {
   return signer;
 }
 
-/**
- * Load the signing key at `path`, or create one for `origin` (mode 0600, parent 0700) when absent.
- * Refuses a file that group or others may access, and a key whose name is not `origin`.
- */
-export function loadOrCreateSignerKey(path: string, origin: string): NoteSigner {
-  let st: Stats | undefined;
-  try {
-    st = statSync(path);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-  }
-  if (st === undefined) {
-    const seed = randomBytes(32);
-    mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-    const fd = openSync(path, 'wx', 0o600);
-    try {
-      writeSync(fd, formatSignerKey(origin, seed));
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    return signerFromSeed(origin, seed);
-  }
+/** Load an existing signing key, refusing a file group or others may access (and, if given, another origin). */
+export function loadSignerKey(path: string, origin?: string): NoteSigner {
+  const st = statSync(path);
   if ((st.mode & 0o077) !== 0) {
     throw new KeyFileError(
       `${path} is accessible by group or others (mode ${(st.mode & 0o777).toString(8)}); run chmod 600 on it`,
     );
   }
   const signer = parseSignerKey(readFileSync(path, 'utf8'));
-  if (signer.name !== origin) {
+  if (origin !== undefined && signer.name !== origin) {
     throw new KeyFileError(`${path} holds a key for ${signer.name}, but the audit origin is ${origin}`);
   }
   return signer;
+}
+
+/**
+ * Load the signing key at `path`, or create one for `origin` (mode 0600, parent 0700) when absent.
+ * Refuses a file that group or others may access, and a key whose name is not `origin`.
+ */
+export function loadOrCreateSignerKey(path: string, origin: string): NoteSigner {
+  try {
+    return loadSignerKey(path, origin);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+  const seed = randomBytes(32);
+  writeSecretFile(path, formatSignerKey(origin, seed));
+  return signerFromSeed(origin, seed);
+}
+
+/** Create a 0600 file (parent 0700) exclusively and fsync it: never overwrite an existing key. */
+function writeSecretFile(path: string, text: string): void {
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  const fd = openSync(path, 'wx', 0o600);
+  try {
+    writeSync(fd, text);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** Load or create a 32-byte secret (hex, 0600) such as the body-hash HMAC key for hashBody(). */
@@ -102,13 +108,6 @@ export function loadOrCreateSecretKey(path: string): Uint8Array {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
   }
   const key = randomBytes(32);
-  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-  const fd = openSync(path, 'wx', 0o600);
-  try {
-    writeSync(fd, `${key.toString('hex')}\n`);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
+  writeSecretFile(path, `${key.toString('hex')}\n`);
   return key;
 }
