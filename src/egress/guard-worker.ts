@@ -8,12 +8,19 @@ import type { Restore } from './guard-core.ts';
 type WorkerCtor = typeof worker_threads.Worker;
 type WorkerOptions = NonNullable<ConstructorParameters<WorkerCtor>[1]>;
 
+function withPreload(execArgv: readonly string[]): string[] {
+  return execArgv.includes(EGRESS_PRELOAD_PATH)
+    ? [...execArgv]
+    : [...execArgv, '--require', EGRESS_PRELOAD_PATH];
+}
+
 export function guardedWorkerOptions(
   options: WorkerOptions | undefined,
   serializedPolicy: string,
+  inherited: readonly string[] = process.execArgv,
 ): WorkerOptions {
   const opts: WorkerOptions = { ...(options ?? {}) };
-  opts.execArgv = [...(opts.execArgv ?? process.execArgv), '--require', EGRESS_PRELOAD_PATH];
+  opts.execArgv = withPreload(opts.execArgv ?? inherited);
   if (opts.env === worker_threads.SHARE_ENV) process.env[EGRESS_POLICY_ENV] = serializedPolicy;
   else
     opts.env = {
@@ -27,7 +34,15 @@ export function patchWorkers(serializedPolicy: () => string): Restore {
   const Original = worker_threads.Worker;
   class GuardedWorker extends Original {
     constructor(filename: string | URL, options?: WorkerOptions) {
-      super(filename, guardedWorkerOptions(options, serializedPolicy()));
+      try {
+        super(filename, guardedWorkerOptions(options, serializedPolicy()));
+      } catch (err) {
+        // Node silently ignores per-process flags (--max-old-space-size, --title) it inherits, but
+        // rejects them once execArgv is explicit. Then start the worker with the preload alone.
+        if (options?.execArgv || (err as NodeJS.ErrnoException).code !== 'ERR_WORKER_INVALID_EXEC_ARGV')
+          throw err;
+        super(filename, guardedWorkerOptions(options, serializedPolicy(), []));
+      }
     }
   }
   worker_threads.Worker = GuardedWorker;

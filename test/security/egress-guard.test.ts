@@ -176,6 +176,16 @@ done();`;
     );
   });
 
+  test('worker threads are guarded even when the parent has per-process flags a worker rejects', async () => {
+    const script = `import { Worker } from 'node:worker_threads';
+const w = new Worker("require('node:net').connect(9, '127.0.0.77').on('error', (e) => require('node:worker_threads').parentPort.postMessage(e.code)).on('connect', () => require('node:worker_threads').parentPort.postMessage('connected'))", { eval: true });
+w.once('message', (m) => { console.log(JSON.stringify({ worker: m })); w.terminate(); });`;
+    const { results, stderr } = await runGuardedChild(script, policyEnv, {
+      nodeFlags: ['--max-old-space-size=128'],
+    });
+    assert.deepEqual(results, { worker: REFUSED }, stderr);
+  });
+
   test('grandchildren are guarded: with egressChildOptions and with a plain inherited environment', async () => {
     const p = server.port;
     const policy = compileEgressPolicy([`127.0.0.1:${p}`]);

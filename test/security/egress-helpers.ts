@@ -25,19 +25,20 @@ export interface ChildResult {
 export async function runGuardedChild(
   script: string,
   env: Record<string, string>,
-  opts: { preload?: 'require' | 'import' | false } = {},
+  opts: { preload?: 'require' | 'import' | false; nodeFlags?: readonly string[] } = {},
 ): Promise<ChildResult> {
   const dir = await mkdtemp(join(tmpdir(), 'airlock-egress-'));
   try {
     const file = join(dir, 'child.mjs');
     await writeFile(file, script);
     const preload = opts.preload ?? 'require';
-    const args =
+    const loader =
       preload === false
         ? [file]
         : preload === 'import'
           ? ['--import', pathToFileURL(EGRESS_PRELOAD_PATH).href, file]
           : ['--require', EGRESS_PRELOAD_PATH, file];
+    const args = [...(opts.nodeFlags ?? []), ...loader];
     const child = spawn(process.execPath, args, {
       env: { PATH: process.env.PATH ?? '', ...env },
       stdio: 'pipe',
