@@ -32,19 +32,30 @@ export function guardedWorkerOptions(
 
 export function patchWorkers(serializedPolicy: () => string): Restore {
   const Original = worker_threads.Worker;
-  class GuardedWorker extends Original {
-    constructor(filename: string | URL, options?: WorkerOptions) {
+  // A Proxy rather than a subclass: instanceof, statics and user subclasses keep working, and the
+  // construct trap may retry, which a subclass constructor (one super call) may not.
+  const GuardedWorker = new Proxy(Original, {
+    construct(target, args: [string | URL, WorkerOptions?], newTarget) {
+      const [filename, options] = args;
       try {
-        super(filename, guardedWorkerOptions(options, serializedPolicy()));
+        return Reflect.construct(
+          target,
+          [filename, guardedWorkerOptions(options, serializedPolicy())],
+          newTarget,
+        );
       } catch (err) {
         // Node silently ignores per-process flags (--max-old-space-size, --title) it inherits, but
         // rejects them once execArgv is explicit. Then start the worker with the preload alone.
         if (options?.execArgv || (err as NodeJS.ErrnoException).code !== 'ERR_WORKER_INVALID_EXEC_ARGV')
           throw err;
-        super(filename, guardedWorkerOptions(options, serializedPolicy(), []));
+        return Reflect.construct(
+          target,
+          [filename, guardedWorkerOptions(options, serializedPolicy(), [])],
+          newTarget,
+        );
       }
-    }
-  }
+    },
+  });
   worker_threads.Worker = GuardedWorker;
   return () => {
     if (worker_threads.Worker === GuardedWorker) worker_threads.Worker = Original;
