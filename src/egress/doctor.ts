@@ -1,7 +1,7 @@
 // `airlock doctor`: an OFFLINE air-gap check of a config. It opens no socket and sends no DNS query:
 // names are looked up in the hosts file only. It lists every address the config would reach and
 // reports anything that could leave the boundary, plus listener, TLS-key and credential hygiene.
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { AirlockConfig } from '../config/schema.ts';
 import { type AddressScope, addressScope, canonicalIp, isInternalScope, normaliseName } from './address.ts';
