@@ -1,0 +1,57 @@
+// Checksums that confirm a candidate is a real identifier, not a look-alike (fewer false positives).
+import { crc32 } from 'node:zlib';
+
+const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+
+export function base62(value: number, width: number): string {
+  let out = '';
+  let n = value;
+  while (n > 0) {
+    out = BASE62[n % 62] + out;
+    n = Math.floor(n / 62);
+  }
+  return out.padStart(width, '0');
+}
+
+/** GitHub (2021 format) and npm tokens: prefix_ + 30 random base62 + base62(CRC32(random)) in 6 chars.
+ *  https://github.blog/2021-04-05-behind-githubs-new-authentication-token-formats/ */
+export function prefixedCrc32Valid(token: string): boolean {
+  const underscore = token.indexOf('_');
+  const body = token.slice(underscore + 1);
+  if (underscore < 0 || body.length < 7) return false;
+  const random = body.slice(0, -6);
+  return base62(crc32(random) >>> 0, 6) === body.slice(-6);
+}
+
+/** Luhn mod-10 over the digits of `value` (separators ignored). */
+export function luhnValid(value: string): boolean {
+  let sum = 0;
+  let double = false;
+  let digits = 0;
+  for (let i = value.length - 1; i >= 0; i--) {
+    const c = value.charCodeAt(i) - 48;
+    if (c < 0 || c > 9) continue;
+    digits++;
+    let d = c;
+    if (double) {
+      d *= 2;
+      if (d > 9) d -= 9;
+    }
+    sum += d;
+    double = !double;
+  }
+  return digits > 0 && sum % 10 === 0;
+}
+
+/** ISO 7064 mod 97-10 as used by IBAN: move the first four chars to the end, letters → 10..35. */
+export function ibanMod97Valid(iban: string): boolean {
+  const s = iban.slice(4) + iban.slice(0, 4);
+  let rem = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 48 && c <= 57) rem = (rem * 10 + (c - 48)) % 97;
+    else if (c >= 65 && c <= 90) rem = (rem * 100 + (c - 55)) % 97;
+    else return false;
+  }
+  return rem === 1;
+}
