@@ -78,18 +78,19 @@ export async function startAirlock(loaded: LoadedConfig, opts: StartOptions): Pr
             warn: (obj, msg) => logger.warn({ worker: u.name, ...obj }, msg),
             error: (obj, msg) => logger.error({ worker: u.name, ...obj }, msg),
           },
-          onEvent: (e) =>
-            audit.append({ type: 'worker.lifecycle', outcome: 'info', detail: { ...e } }).catch(() => {}),
+          onEvent: (e) => {
+            // A restarted worker may come back on another port; allow whichever it announces.
+            if (e.type === 'ready') guard?.allowLoopbackPort(Number(new URL(e.baseUrl).port));
+            audit.append({ type: 'worker.lifecycle', outcome: 'info', detail: { ...e } }).catch(() => {});
+          },
           cliEntry: CLI_ENTRY,
-          preload: child.execArgv.filter((a) => a !== '--import'),
+          execArgv: child.execArgv,
           extraEnv: child.env,
         },
       );
       workers.set(u.name, supervisor);
       cleanup.push(() => supervisor.stop());
-      const { baseUrl } = await supervisor.start();
-      const port = Number(new URL(baseUrl).port);
-      guard?.allowLoopbackPort(port);
+      await supervisor.start();
     }
 
     const adapters = await createAdapters(config.upstreams, {

@@ -1,5 +1,6 @@
 // Maps command names to commands. Adding a command is one import and one entry here.
 import { configCommand } from './commands/config.ts';
+import { doctorCommand } from './commands/doctor.ts';
 import { initCommand } from './commands/init.ts';
 import { keysCommand } from './commands/keys.ts';
 import { serveCommand } from './commands/serve.ts';
@@ -7,6 +8,6 @@ import { workerCommand } from './commands/worker.ts';
 import type { CliCommand } from './types.ts';
 
 export function commandRegistry(): Map<string, CliCommand> {
-  const commands = [initCommand, serveCommand, keysCommand, configCommand, workerCommand];
+  const commands = [initCommand, serveCommand, keysCommand, configCommand, doctorCommand, workerCommand];
   return new Map(commands.map((c) => [c.name, c]));
 }

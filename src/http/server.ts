@@ -60,6 +60,9 @@ export function buildListener(config: ListenerConfig, limits: AirlockConfig['lim
     ...(tls ? { https: tls } : { http: { maxHeaderSize: limits.headerBytes } }),
   }) as unknown as FastifyInstance;
 
+  // JSON only: a text/plain body is refused with 415 instead of reaching a schema as a string.
+  app.removeContentTypeParser('text/plain');
+
   const envelope = (url: string, err: AirlockError, requestId: string) =>
     url.startsWith('/admin/') ? adminErrorBody(err, requestId) : openAiErrorBody(err);
 
@@ -81,6 +84,15 @@ export function buildListener(config: ListenerConfig, limits: AirlockConfig['lim
       const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
       return `${scheme}://${host}:${addr.port}`;
     },
-    close: () => app.close(),
+    async close() {
+      // Drain: stop accepting, let in-flight requests finish, and close each keep-alive connection
+      // as soon as it falls idle (a one-shot closeIdleConnections would miss those busy right now).
+      const sweep = setInterval(() => app.server.closeIdleConnections(), 50);
+      try {
+        await app.close();
+      } finally {
+        clearInterval(sweep);
+      }
+    },
   };
 }
