@@ -55,3 +55,49 @@ export function ibanMod97Valid(iban: string): boolean {
   }
   return rem === 1;
 }
+
+// Verhoeff dihedral-group checksum (used by India's Aadhaar).
+const VD = [
+  [0, 1, 2, 3, 4, 5, 6, 7, 8, 9],
+  [1, 2, 3, 4, 0, 6, 7, 8, 9, 5],
+  [2, 3, 4, 0, 1, 7, 8, 9, 5, 6],
+  [3, 4, 0, 1, 2, 8, 9, 5, 6, 7],
+  [4, 0, 1, 2, 3, 9, 5, 6, 7, 8],
+  [5, 9, 8, 7, 6, 0, 4, 3, 2, 1],
+  [6, 5, 9, 8, 7, 1, 0, 4, 3, 2],
+  [7, 6, 5, 9, 8, 2, 1, 0, 4, 3],
+  [8, 7, 6, 5, 9, 3, 2, 1, 0, 4],
+  [9, 8, 7, 6, 5, 4, 3, 2, 1, 0],
+];
+const VP = [
+  [0, 1, 2, 3, 4, 5, 6, 7, 8, 9],
+  [1, 5, 7, 6, 2, 8, 3, 0, 9, 4],
+  [5, 8, 0, 3, 7, 9, 6, 1, 4, 2],
+  [8, 9, 1, 6, 0, 4, 3, 5, 2, 7],
+  [9, 4, 5, 3, 1, 2, 8, 7, 6, 0],
+  [4, 2, 8, 6, 5, 7, 3, 9, 0, 1],
+  [2, 7, 9, 3, 8, 0, 6, 4, 1, 5],
+  [7, 0, 4, 6, 9, 1, 3, 2, 5, 8],
+];
+const VINV = [0, 4, 3, 2, 1, 5, 6, 7, 8, 9];
+
+function verhoeffDigits(value: string): number[] {
+  const out: number[] = [];
+  for (const ch of value) if (ch >= '0' && ch <= '9') out.push(ch.charCodeAt(0) - 48);
+  return out;
+}
+
+export function verhoeffValid(value: string): boolean {
+  const digits = verhoeffDigits(value).reverse();
+  let c = 0;
+  for (let i = 0; i < digits.length; i++) c = VD[c]![VP[i % 8]![digits[i]!]!]!;
+  return digits.length > 0 && c === 0;
+}
+
+/** The check digit to append to `value` (for synthetic test data). */
+export function verhoeffCheckDigit(value: string): number {
+  const digits = verhoeffDigits(value).reverse();
+  let c = 0;
+  for (let i = 0; i < digits.length; i++) c = VD[c]![VP[(i + 1) % 8]![digits[i]!]!]!;
+  return VINV[c]!;
+}

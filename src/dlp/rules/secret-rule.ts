@@ -17,14 +17,18 @@ export interface SecretRule {
   readonly pattern: string;
   /** Minimum Shannon entropy (bits/char) of the sensitive span. */
   readonly minEntropy?: number;
-  /** Extra check on the sensitive span (a checksum); false drops the candidate. */
-  readonly validate?: (secret: string) => boolean;
+  /** Extra check on the sensitive span (a checksum): false drops the candidate; a number keeps only
+   *  that many leading characters (e.g. a valid IBAN followed by more letter/digit groups). */
+  readonly validate?: (secret: string) => boolean | number;
   readonly severity: Severity;
   /** Generic rules lose overlaps to specific ones. */
   readonly generic?: boolean;
   readonly category?: FindingCategory;
   readonly examples: RuleExamples;
 }
+
+/** PII and custom detectors share the shape of credential rules. */
+export type PatternRule = SecretRule;
 
 export function typeFromId(id: string): string {
   return id.toUpperCase().replace(/[^A-Z0-9]+/g, '_');
@@ -41,8 +45,10 @@ export function* spans(re: RE2, text: string): Generator<RawMatch> {
   for (;;) {
     const m = re.exec(text);
     if (m === null) return;
-    if (m[0].length === 0) re.lastIndex++;
     const span = m.indices?.groups?.['secret'] ?? m.indices?.[0];
+    // Resume right after the sensitive span, not after the whole match: a pattern's trailing
+    // boundary character may be the leading boundary of the next value ("a@x.io b@y.io").
+    re.lastIndex = Math.max(span?.[1] ?? 0, m.index + 1);
     if (span === undefined) continue;
     yield { start: span[0], end: span[1] };
   }
@@ -64,12 +70,15 @@ export function compileSecretRule(rule: SecretRule): Detector {
       const out: RawMatch[] = [];
       for (const span of spans(re, text)) {
         if (span.end <= span.start) continue;
+        let end = span.end;
         if (minEntropy !== undefined || validate !== undefined) {
           const secret = text.slice(span.start, span.end);
           if (minEntropy !== undefined && shannonEntropy(secret) < minEntropy) continue;
-          if (validate !== undefined && !validate(secret)) continue;
+          const verdict = validate === undefined ? true : validate(secret);
+          if (verdict === false) continue;
+          if (typeof verdict === 'number') end = span.start + verdict;
         }
-        out.push(span);
+        out.push({ start: span.start, end });
       }
       return out;
     },
