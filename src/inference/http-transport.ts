@@ -122,6 +122,7 @@ export function createHttpTransport(config: UpstreamConfig, deps: TransportDeps)
       timedOut = true;
       ac.abort();
     }, timeouts.totalMs);
+    timer.unref(); // the socket keeps the process alive while the request matters
     const onAbort = () => ac.abort();
     callSignal.addEventListener('abort', onAbort, { once: true });
     let released = false;
@@ -168,7 +169,12 @@ export function createHttpTransport(config: UpstreamConfig, deps: TransportDeps)
       } finally {
         release();
       }
-      throw statusError(name, status, parsed);
+      throw statusError(
+        name,
+        status,
+        parsed,
+        apiKeyRef === undefined ? undefined : deps.resolveSecret(apiKeyRef),
+      );
     }
     const ct = res.headers['content-type'];
     return {
@@ -245,9 +251,11 @@ async function readCapped(body: Dispatcher.ResponseData['body'], limit: number):
   return text;
 }
 
-function statusError(name: string, status: number, body: unknown): UpstreamError {
+function statusError(name: string, status: number, body: unknown, secret: string | undefined): UpstreamError {
   const detail = `${name}: HTTP ${status}`;
-  if (status >= 500)
+  // 401/403 concern airlock's own upstream credential, never the client's: internal, and a target
+  // holding another credential may still serve the request.
+  if (status >= 500 || status === 401 || status === 403)
     return new UpstreamError('upstream_error', {
       retryable: true,
       upstreamFault: true,
@@ -259,7 +267,7 @@ function statusError(name: string, status: number, body: unknown): UpstreamError
     retryable: status === 429,
     upstreamFault: false,
     upstreamStatus: status,
-    clientError: clientErrorFromBody(status, body),
+    clientError: clientErrorFromBody(status, body, secret),
     detail,
   });
 }

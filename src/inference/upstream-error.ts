@@ -62,14 +62,18 @@ const IPV6_RE =
 const HOST_RE =
   /\b(?:localhost|[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:local|localdomain|internal|intranet|lan|corp|home|svc|cluster|arpa))\b(?::\d{1,5})?/gi;
 const HOST_PORT_RE = /\b[a-z0-9][a-z0-9.-]*:\d{2,5}\b/gi;
+// Credential-shaped strings: OpenAI-style keys and bearer tokens an upstream may echo back.
+const TOKEN_RE = /\b(?:sk|pk|rk|ak)-[A-Za-z0-9_-]{8,}|(?<=\bBearer\s+)[A-Za-z0-9._~+/=-]+/g;
 const PATH_RE = /(?:[A-Za-z]:)?(?:[/\\][\w.@+-]+){2,}[/\\]?/g;
 const MAX_MESSAGE = 500;
 
 /** Scrub an upstream error message so it can reach a client; undefined when there is nothing usable. */
-export function safeUpstreamMessage(raw: unknown): string | undefined {
+export function safeUpstreamMessage(raw: unknown, secret?: string): string | undefined {
   if (typeof raw !== 'string' || raw.length === 0) return undefined;
-  const scrubbed = raw
-    .slice(0, 2 * MAX_MESSAGE)
+  let text = raw.slice(0, 2 * MAX_MESSAGE);
+  if (secret) text = text.replaceAll(secret, '[secret]');
+  const scrubbed = text
+    .replace(TOKEN_RE, '[secret]')
     .replace(URL_RE, '[url]')
     .replace(IPV4_RE, '[address]')
     .replace(IPV6_RE, '[address]')
@@ -81,7 +85,7 @@ export function safeUpstreamMessage(raw: unknown): string | undefined {
 }
 
 /** Read an error body in OpenAI ({error:{message,type,param,code}}) or Ollama ({error:"…"}) shape. */
-export function clientErrorFromBody(status: number, body: unknown): UpstreamClientError {
+export function clientErrorFromBody(status: number, body: unknown, secret?: string): UpstreamClientError {
   const fallback = `The upstream rejected the request (HTTP ${status}).`;
   const err = body && typeof body === 'object' ? (body as Record<string, unknown>).error : undefined;
   if (typeof err === 'string') {
@@ -94,7 +98,7 @@ export function clientErrorFromBody(status: number, body: unknown): UpstreamClie
     };
   }
   const e = err && typeof err === 'object' ? (err as Record<string, unknown>) : {};
-  const str = (v: unknown) => (typeof v === 'string' ? (safeUpstreamMessage(v) ?? undefined) : undefined);
+  const str = (v: unknown) => (typeof v === 'string' ? safeUpstreamMessage(v, secret) : undefined);
   return {
     status,
     message: str(e.message) ?? fallback,

@@ -185,9 +185,9 @@ export async function startMockServer<B extends CommonBehaviour>(
   };
 }
 
-/** Calls fn after ms, or at once when ms is 0. */
+/** Calls fn after ms, or at once when ms is 0. Unref'd: a pending delay never holds a test open. */
 export function after(ms: number, fn: () => void): void {
-  if (ms > 0) setTimeout(fn, ms);
+  if (ms > 0) setTimeout(fn, ms).unref();
   else fn();
 }
 

@@ -1,0 +1,373 @@
+// The OpenAI adapter against the mock upstream: wire format, credentials, timeouts, aborts and errors.
+import assert from 'node:assert/strict';
+import { createServer } from 'node:net';
+import { after, before, beforeEach, test } from 'node:test';
+import OpenAI from 'openai';
+import { upstreamSchema } from '../../src/config/schema.ts';
+import { createOpenAiAdapter } from '../../src/inference/openai-adapter.ts';
+import type { UpstreamAdapter, UpstreamCall, UpstreamResult } from '../../src/inference/types.ts';
+import { UpstreamError } from '../../src/inference/upstream-error.ts';
+import { type MockOpenAiUpstream, startMockOpenAiUpstream } from '../helpers/mock-openai-upstream.ts';
+import { defaultBehaviour } from '../helpers/mock-upstream-server.ts';
+
+const SECRET = 'sk-live-DO-NOT-LEAK-1234567890';
+let up: MockOpenAiUpstream;
+let adapter: UpstreamAdapter;
+
+function config(baseUrl: string, timeouts: Record<string, string> = {}) {
+  return upstreamSchema.parse({
+    name: 'primary',
+    kind: 'openai',
+    baseUrl,
+    apiKey: 'secret:UPSTREAM_KEY',
+    timeouts,
+  });
+}
+const resolveSecret = (ref: string) => {
+  assert.equal(ref, 'secret:UPSTREAM_KEY');
+  return SECRET;
+};
+
+function chat(extra: Partial<UpstreamCall> = {}, body: Record<string, unknown> = {}): UpstreamCall {
+  const stream = extra.stream ?? false;
+  return {
+    endpoint: 'chat',
+    body: {
+      model: 'm1',
+      messages: [{ role: 'user', content: 'hi' }],
+      ...(stream ? { stream: true } : {}),
+      ...body,
+    },
+    stream,
+    headers: {
+      'x-request-id': 'req-1',
+      traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01',
+    },
+    signal: new AbortController().signal,
+    ...extra,
+  };
+}
+
+async function drain(r: UpstreamResult): Promise<Record<string, unknown>[]> {
+  assert.equal(r.kind, 'stream');
+  const out: Record<string, unknown>[] = [];
+  if (r.kind === 'stream') for await (const c of r.chunks) out.push(c);
+  return out;
+}
+
+async function rejectsWith(p: Promise<unknown>, code: string): Promise<UpstreamError> {
+  try {
+    await p;
+  } catch (err) {
+    assert.ok(err instanceof UpstreamError, `expected UpstreamError, got ${String(err)}`);
+    assert.equal(err.code, code, err.detail);
+    return err;
+  }
+  assert.fail(`expected ${code}`);
+}
+
+before(async () => {
+  up = await startMockOpenAiUpstream();
+  adapter = createOpenAiAdapter(config(up.url, { firstByte: '2s', idle: '2s' }), { resolveSecret });
+});
+beforeEach(() => up.setBehaviour({ ...defaultBehaviour }));
+after(async () => {
+  await adapter.close();
+  await up.close();
+});
+
+test('openai client: the mock upstream is OpenAI-compatible (chat, stream with usage, tools, embeddings, models)', async () => {
+  const client = new OpenAI({ baseURL: `${up.url}/v1`, apiKey: 'sk-test', maxRetries: 0 });
+  const done = await client.chat.completions.create({
+    model: 'm1',
+    messages: [{ role: 'user', content: 'hi' }],
+  });
+  assert.equal(done.choices[0]?.message.content, 'tok '.repeat(20));
+  assert.equal(done.usage?.completion_tokens, 20);
+
+  const stream = await client.chat.completions.create({
+    model: 'm1',
+    messages: [{ role: 'user', content: 'hi' }],
+    stream: true,
+    stream_options: { include_usage: true },
+  });
+  let text = '';
+  let usage: unknown;
+  for await (const c of stream) {
+    text += c.choices[0]?.delta.content ?? '';
+    if (c.usage) usage = c.usage;
+  }
+  assert.equal(text, 'tok '.repeat(20));
+  assert.deepEqual(usage, { prompt_tokens: 10, completion_tokens: 20, total_tokens: 30 });
+
+  const tools = await client.chat.completions.create({
+    model: 'm1',
+    messages: [{ role: 'user', content: 'weather?' }],
+    tools: [{ type: 'function', function: { name: 'weather', parameters: { type: 'object' } } }],
+  });
+  const call = tools.choices[0]?.message.tool_calls?.[0];
+  assert.equal(tools.choices[0]?.finish_reason, 'tool_calls');
+  assert.ok(call && call.type === 'function');
+  assert.equal(call.function.name, 'weather');
+  assert.deepEqual(JSON.parse(call.function.arguments), { q: 'mock' });
+
+  const runner = client.chat.completions.stream({
+    model: 'm1',
+    messages: [{ role: 'user', content: 'weather?' }],
+    tools: [{ type: 'function', function: { name: 'weather', parameters: { type: 'object' } } }],
+  });
+  const final = await runner.finalChatCompletion();
+  const streamedCall = final.choices[0]?.message.tool_calls?.[0];
+  assert.ok(streamedCall && streamedCall.type === 'function');
+  assert.deepEqual(JSON.parse(streamedCall.function.arguments), { q: 'mock' });
+
+  // The client asks for base64 by default and decodes it; compare with the float form.
+  const b64 = await client.embeddings.create({ model: 'e1', input: ['alpha', 'beta'] });
+  const floats = await client.embeddings.create({
+    model: 'e1',
+    input: ['alpha', 'beta'],
+    encoding_format: 'float',
+  });
+  assert.equal(b64.data.length, 2);
+  assert.equal(b64.data[0]?.embedding.length, 8);
+  for (let i = 0; i < 8; i++)
+    assert.ok(Math.abs((b64.data[1]?.embedding[i] ?? 0) - (floats.data[1]?.embedding[i] ?? 9)) < 1e-6);
+
+  const models = await client.models.list();
+  assert.deepEqual(
+    models.data.map((m) => m.id),
+    ['mock-model'],
+  );
+});
+
+test('adapter: non-streaming chat passes the body through and injects the credential and trace headers', async () => {
+  const before = up.requests.length;
+  const r = await adapter.call(chat({}, { temperature: 0.3, custom_field: 1 }));
+  assert.equal(r.kind, 'json');
+  assert.equal(r.status, 200);
+  if (r.kind === 'json') assert.equal((r.body.usage as { completion_tokens: number }).completion_tokens, 20);
+  const seen = up.requests[before]!;
+  assert.equal(seen.path, '/v1/chat/completions');
+  assert.equal(seen.headers.authorization, `Bearer ${SECRET}`);
+  assert.equal(seen.headers['x-request-id'], 'req-1');
+  assert.match(String(seen.headers.traceparent), /^00-0af7/);
+  assert.deepEqual(seen.body, {
+    model: 'm1',
+    messages: [{ role: 'user', content: 'hi' }],
+    temperature: 0.3,
+    custom_field: 1,
+  });
+});
+
+test('adapter: a baseUrl ending in /v1 and one without both reach /v1/...', async () => {
+  const withV1 = createOpenAiAdapter(config(`${up.url}/v1/`), { resolveSecret });
+  try {
+    const before = up.requests.length;
+    await withV1.call({ ...chat(), endpoint: 'completions', body: { model: 'm1', prompt: 'x' } });
+    await adapter.call({ ...chat(), endpoint: 'embeddings', body: { model: 'e', input: 'x' } });
+    assert.deepEqual(
+      up.requests.slice(before).map((r) => r.path),
+      ['/v1/completions', '/v1/embeddings'],
+    );
+    assert.equal(await withV1.checkHealth(AbortSignal.timeout(5000)), true);
+  } finally {
+    await withV1.close();
+  }
+});
+
+test('adapter: streams parse into chunk objects; the caller-set x-request-id cannot override the credential', async () => {
+  const before = up.requests.length;
+  const chunks = await drain(
+    await adapter.call(chat({ stream: true, headers: { authorization: 'Bearer client' } })),
+  );
+  assert.equal(chunks.length, 21); // 20 content chunks + the finish chunk; [DONE] is not a chunk
+  assert.equal(up.requests[before]?.headers.authorization, `Bearer ${SECRET}`);
+  const text = chunks
+    .map((c) => (c.choices as { delta: { content?: string } }[])[0]?.delta.content ?? '')
+    .join('');
+  assert.equal(text, 'tok '.repeat(20));
+});
+
+test('adapter: slow chunked stream (one write per chunk) arrives whole', async () => {
+  up.setBehaviour({ chunkDelayMs: 1, chunkCount: 5 });
+  assert.equal((await drain(await adapter.call(chat({ stream: true })))).length, 6);
+});
+
+test('adapter: connection refused → upstream_unavailable, retryable', async () => {
+  const port = await closedPort();
+  const a = createOpenAiAdapter(config(`http://127.0.0.1:${port}`), { resolveSecret });
+  try {
+    const err = await rejectsWith(a.call(chat()), 'upstream_unavailable');
+    assert.equal(err.retryable, true);
+    assert.equal(err.upstreamFault, true);
+    assert.equal(await a.checkHealth(AbortSignal.timeout(5000)), false);
+  } finally {
+    await a.close();
+  }
+});
+
+test('adapter: connection reset before any response → upstream_unavailable, retryable', async () => {
+  up.setBehaviour({ dropNext: 1 });
+  const err = await rejectsWith(adapter.call(chat()), 'upstream_unavailable');
+  assert.equal(err.retryable, true);
+});
+
+test('adapter: 5xx before the first byte → upstream_error, retryable, with the status', async () => {
+  up.setBehaviour({ failNext: 1, failStatus: 503 });
+  const err = await rejectsWith(adapter.call(chat({ stream: true })), 'upstream_error');
+  assert.equal(err.retryable, true);
+  assert.equal(err.upstreamStatus, 503);
+  assert.equal(err.clientError, undefined, '5xx details stay internal');
+});
+
+test('adapter: 4xx → not retryable; the upstream message reaches the client scrubbed of addresses', async () => {
+  up.setBehaviour({
+    failNext: 1,
+    failStatus: 400,
+    failMessage: `temperature must be <= 2 (from http://10.1.2.3:8000/v1 at gpu-7.cluster.local:8000, /srv/models/llama.gguf)`,
+  });
+  const err = await rejectsWith(adapter.call(chat()), 'upstream_error');
+  assert.equal(err.retryable, false);
+  assert.equal(err.upstreamFault, false);
+  assert.equal(err.clientError?.status, 400);
+  assert.equal(err.clientError?.type, 'invalid_request_error');
+  assert.equal(err.clientError?.message, 'temperature must be <= 2 (from [url] at [host], [path])');
+});
+
+test('adapter: the credential never appears in any error, detail, cause or stack', async () => {
+  up.setBehaviour({ failNext: 1, failStatus: 401, failMessage: `Incorrect API key provided: ${SECRET}` });
+  const errors: unknown[] = [];
+  await adapter.call(chat()).catch((e) => errors.push(e));
+  up.setBehaviour({ failNext: 1, failStatus: 500 });
+  await adapter.call(chat()).catch((e) => errors.push(e));
+  up.setBehaviour({ dropNext: 1 });
+  await adapter.call(chat()).catch((e) => errors.push(e));
+  assert.equal(errors.length, 3);
+  for (const e of errors) {
+    const err = e as UpstreamError;
+    const text = [
+      err.message,
+      err.detail,
+      err.stack,
+      JSON.stringify(err),
+      String(err.cause),
+      (err.cause as Error)?.stack,
+    ].join('\n');
+    assert.ok(!text.includes(SECRET), text);
+  }
+  // A 401/403 is about airlock's own upstream credential, not the client's: it stays internal and
+  // another target (with its own key) may serve the request.
+  const denied = errors[0] as UpstreamError;
+  assert.equal(denied.clientError, undefined);
+  assert.equal(denied.retryable, true);
+});
+
+test('adapter: an upstream 4xx echoing the key or a token has them scrubbed from the client message', async () => {
+  up.setBehaviour({
+    failNext: 1,
+    failStatus: 400,
+    failMessage: `bad request for key ${SECRET} and Bearer abc.def.ghi`,
+  });
+  const err = await rejectsWith(adapter.call(chat()), 'upstream_error');
+  assert.equal(err.clientError?.message, 'bad request for key [secret] and Bearer [secret]');
+});
+
+test('adapter: mid-stream socket death → upstream_stream_interrupted from the iterator', async () => {
+  up.setBehaviour({ dieMidStream: 3, chunkDelayMs: 1 });
+  const r = await adapter.call(chat({ stream: true }));
+  assert.equal(r.kind, 'stream');
+  const got: unknown[] = [];
+  const err = await rejectsWith(
+    (async () => {
+      if (r.kind === 'stream') for await (const c of r.chunks) got.push(c);
+    })(),
+    'upstream_stream_interrupted',
+  );
+  assert.equal(err.retryable, false);
+  assert.equal(got.length, 3);
+});
+
+test('adapter: a stalled stream hits the idle timeout → upstream_timeout', async () => {
+  const a = createOpenAiAdapter(config(up.url, { idle: '150ms' }), { resolveSecret });
+  try {
+    up.setBehaviour({ stallAfterChunks: 2, chunkDelayMs: 1 });
+    const r = await a.call(chat({ stream: true }));
+    const err = await rejectsWith(drain(r), 'upstream_timeout');
+    assert.match(err.detail ?? '', /no data/);
+    assert.equal(err.upstreamFault, true);
+  } finally {
+    await a.close();
+  }
+});
+
+test('adapter: no response headers within firstByte → upstream_timeout, not retryable', async () => {
+  const a = createOpenAiAdapter(config(up.url, { firstByte: '150ms' }), { resolveSecret });
+  try {
+    up.setBehaviour({ latencyMs: 30_000 });
+    const err = await rejectsWith(a.call(chat()), 'upstream_timeout');
+    assert.match(err.detail ?? '', /response headers/);
+    assert.equal(err.retryable, false);
+  } finally {
+    await a.close();
+  }
+});
+
+test('adapter: the total deadline ends a stream that keeps trickling', async () => {
+  const a = createOpenAiAdapter(config(up.url, { total: '200ms', idle: '5s' }), { resolveSecret });
+  try {
+    up.setBehaviour({ chunkCount: 100_000, chunkDelayMs: 5 });
+    const err = await rejectsWith(drain(await a.call(chat({ stream: true }))), 'upstream_timeout');
+    assert.match(err.detail ?? '', /total deadline/);
+    await up.waitForAborted(1);
+  } finally {
+    await a.close();
+  }
+});
+
+test('adapter: client abort mid-stream closes the upstream request', async () => {
+  up.setBehaviour({ stallAfterChunks: 2, chunkDelayMs: 1 });
+  const aborted = up.aborted;
+  const ac = new AbortController();
+  const r = await adapter.call(chat({ stream: true, signal: ac.signal }));
+  assert.equal(r.kind, 'stream');
+  if (r.kind !== 'stream') return;
+  const it = r.chunks[Symbol.asyncIterator]();
+  await it.next();
+  ac.abort();
+  await assert.rejects(it.next(), (e: Error) => e.name === 'AbortError');
+  await up.waitForAborted(aborted + 1);
+});
+
+test('adapter: client abort while waiting for headers closes the upstream request', async () => {
+  up.setBehaviour({ latencyMs: 30_000 });
+  const aborted = up.aborted;
+  const ac = new AbortController();
+  const seen = up.requests.length;
+  const p = adapter.call(chat({ signal: ac.signal }));
+  await up.waitForRequests(seen + 1);
+  ac.abort();
+  await assert.rejects(p, (e: Error) => e.name === 'AbortError' && !(e instanceof UpstreamError));
+  await up.waitForAborted(aborted + 1);
+});
+
+test('adapter: breaking out of the chunk loop closes the upstream request', async () => {
+  up.setBehaviour({ stallAfterChunks: 3, chunkDelayMs: 1 });
+  const aborted = up.aborted;
+  const r = await adapter.call(chat({ stream: true }));
+  if (r.kind === 'stream') for await (const _ of r.chunks) break;
+  await up.waitForAborted(aborted + 1);
+});
+
+test('adapter: a completed stream keeps the connection alive (no client-abort seen upstream)', async () => {
+  const aborted = up.aborted;
+  for (let i = 0; i < 5; i++) await drain(await adapter.call(chat({ stream: true })));
+  assert.equal(up.aborted, aborted);
+});
+
+async function closedPort(): Promise<number> {
+  const srv = createServer();
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  const port = (srv.address() as { port: number }).port;
+  await new Promise<void>((r) => srv.close(() => r()));
+  return port;
+}
