@@ -57,15 +57,21 @@ export function isUpstreamFault(err: unknown): boolean {
 // gateway must learn none of them (P5 and network-map disclosure), so each is replaced by a placeholder.
 const URL_RE = /\b[a-z][a-z0-9+.-]*:\/\/[^\s"'<>]+/gi;
 const IPV4_RE = /\b\d{1,3}(?:\.\d{1,3}){3}(?::\d{1,5})?\b/g;
-const IPV6_RE =
-  /\[?\b(?:[0-9a-f]{1,4}:){3,7}[0-9a-f]{1,4}\b\]?(?::\d{1,5})?|\[?::1\]?(?::\d{1,5})?|\[?(?:[0-9a-f]{1,4}:)+:[0-9a-f:]*\]?/gi;
+// Candidate IPv6 literals (optionally bracketed, with a port); see ipv6() for which ones count.
+const IPV6_RE = /\[?(?:[0-9a-f]{0,4}:){2,7}[0-9a-f]{0,4}\]?(?::\d{1,5})?/gi;
 const HOST_RE =
   /\b(?:localhost|[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:local|localdomain|internal|intranet|lan|corp|home|svc|cluster|arpa))\b(?::\d{1,5})?/gi;
-const HOST_PORT_RE = /\b[a-z0-9][a-z0-9.-]*:\d{2,5}\b/gi;
+const HOST_PORT_RE = /\b[a-z][a-z0-9.-]*:\d{2,5}\b/gi;
 // Credential-shaped strings: OpenAI-style keys and bearer tokens an upstream may echo back.
 const TOKEN_RE = /\b(?:sk|pk|rk|ak)-[A-Za-z0-9_-]{8,}|(?<=\bBearer\s+)[A-Za-z0-9._~+/=-]+/g;
 const PATH_RE = /(?:[A-Za-z]:)?(?:[/\\][\w.@+-]+){2,}[/\\]?/g;
 const MAX_MESSAGE = 500;
+
+/** A time such as 12:30:45 is not an address: require '::' or at least four colons. */
+function ipv6(match: string): string {
+  const core = match.replace(/\]:\d+$/, ']');
+  return core.includes('::') || core.split(':').length > 4 ? '[address]' : match;
+}
 
 /** Scrub an upstream error message so it can reach a client; undefined when there is nothing usable. */
 export function safeUpstreamMessage(raw: unknown, secret?: string): string | undefined {
@@ -76,7 +82,7 @@ export function safeUpstreamMessage(raw: unknown, secret?: string): string | und
     .replace(TOKEN_RE, '[secret]')
     .replace(URL_RE, '[url]')
     .replace(IPV4_RE, '[address]')
-    .replace(IPV6_RE, '[address]')
+    .replace(IPV6_RE, ipv6)
     .replace(HOST_RE, '[host]')
     .replace(HOST_PORT_RE, '[address]')
     .replace(PATH_RE, '[path]')
