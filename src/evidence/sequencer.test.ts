@@ -1,0 +1,96 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { AirlockError } from '../errors.ts';
+import type { PendingEntry } from './entry.ts';
+import type { CommitOutcome, CommitTarget } from './sequencer.ts';
+import { createSequencer } from './sequencer.ts';
+
+/** A commit target whose commits complete only when the test releases them. */
+function gatedTarget() {
+  const batches: number[] = [];
+  const gates: (() => void)[] = [];
+  let size = 0;
+  let failNext = false;
+  const target: CommitTarget = {
+    initialSize: 0,
+    lastCheckpointSize: -1,
+    async commit(batch: readonly PendingEntry[], withCheckpoint: boolean): Promise<CommitOutcome> {
+      batches.push(batch.length);
+      await new Promise<void>((r) => gates.push(r));
+      if (failNext) {
+        failNext = false;
+        throw Object.assign(new Error('disk full\nstack detail'), { code: 'SQLITE_FULL' });
+      }
+      const first = size;
+      size += batch.length;
+      void withCheckpoint;
+      return { first, size, checkpoint: null };
+    },
+    async probe() {},
+  };
+  // Release commits until several turns of the event loop pass with none waiting.
+  const releaseAll = async () => {
+    for (let idle = 0; idle < 10; idle++) {
+      await tick();
+      while (gates.length > 0) {
+        gates.shift()!();
+        idle = 0;
+        await tick();
+      }
+    }
+  };
+  return { target, batches, gates, releaseAll, failOnce: () => (failNext = true) };
+}
+const tick = () => new Promise((r) => setImmediate(r));
+const ev = { type: 'usage', outcome: 'info' } as const;
+const opts = { maxBatch: 16, checkpointIntervalMs: 3_600_000, probeIntervalMs: 0 };
+
+test('sequencer: appends arriving while a commit is in flight join the next batch, up to maxBatch', async () => {
+  const g = gatedTarget();
+  const s = createSequencer(g.target, opts);
+  const first = s.append(ev);
+  await tick();
+  await tick();
+  assert.deepEqual(g.batches, [1], 'the first append is committing alone');
+  const rest = Array.from({ length: 40 }, () => s.append(ev));
+  const all = Promise.all([first, ...rest]);
+  await g.releaseAll();
+  const indices = (await all).map((r) => r.index);
+  assert.deepEqual(
+    indices,
+    Array.from({ length: 41 }, (_, i) => i),
+  );
+  assert.deepEqual(g.batches, [1, 16, 16, 8]);
+});
+
+test('sequencer: a failed commit rejects its batch and the queue with audit_unavailable; health says why in one line', async () => {
+  const g = gatedTarget();
+  const s = createSequencer(g.target, opts);
+  g.failOnce();
+  const a = s.append(ev);
+  await tick();
+  const b = s.append(ev);
+  const settled = Promise.allSettled([a, b]);
+  await g.releaseAll();
+  for (const r of await settled) {
+    assert.equal(r.status, 'rejected');
+    assert.ok(r.reason instanceof AirlockError && r.reason.code === 'audit_unavailable');
+  }
+  assert.deepEqual(s.health(), { ok: false, reason: 'SQLITE_FULL: disk full' });
+  // The probe succeeds (probeIntervalMs 0), so the next append is accepted again.
+  const c = s.append(ev);
+  await g.releaseAll();
+  assert.deepEqual(await c, { index: 0 });
+  assert.equal(s.health().ok, true);
+});
+
+test('sequencer: appendMany keeps its events together and consecutive', async () => {
+  const g = gatedTarget();
+  const s = createSequencer(g.target, opts);
+  const one = s.append(ev);
+  const many = s.appendMany([ev, ev, ev]);
+  const two = s.append(ev);
+  const all = Promise.all([one, many, two]);
+  await g.releaseAll();
+  assert.deepEqual(await all, [{ index: 0 }, { first: 1, count: 3 }, { index: 4 }]);
+});
