@@ -1,6 +1,5 @@
 // Maps an upstream's `kind` to its adapter factory. Adapters are built once at start-up; an embedded
-// upstream speaks the OpenAI protocol to its worker, whose loopback URL is only known once the
-// worker has started, so the caller supplies it.
+// upstream speaks the OpenAI protocol to its worker, whose loopback URL the supervisor knows.
 import type { Dispatcher } from 'undici';
 import type { UpstreamConfig } from '../config/schema.ts';
 import { createOllamaAdapter } from './ollama-adapter.ts';
@@ -9,7 +8,8 @@ import type { UpstreamAdapter } from './types.ts';
 
 export interface AdapterRegistryDeps {
   resolveSecret(ref: string): string;
-  /** Loopback base URL of an embedded upstream's worker (e.g. http://127.0.0.1:41234/v1). */
+  /** Loopback base URL of an embedded upstream's worker (e.g. http://127.0.0.1:41234), asked on every
+   *  request; undefined while the worker is down (→ upstream_unavailable, retryable). */
   embeddedBaseUrl?: (upstream: string) => string | undefined;
   /** Shared dispatcher, e.g. one enforcing the egress allowlist; per-upstream pools when absent. */
   dispatcher?: Dispatcher;
@@ -20,11 +20,14 @@ type Factory = (config: UpstreamConfig, deps: AdapterRegistryDeps) => UpstreamAd
 const factories: Record<UpstreamConfig['kind'], Factory> = {
   openai: (c, d) => createOpenAiAdapter(c, { resolveSecret: d.resolveSecret, dispatcher: d.dispatcher }),
   ollama: (c, d) => createOllamaAdapter(c, { resolveSecret: d.resolveSecret, dispatcher: d.dispatcher }),
-  embedded: (c, d) => {
-    const baseUrl = d.embeddedBaseUrl?.(c.name);
-    if (!baseUrl) throw new Error(`upstream ${c.name}: the embedded worker has no address yet`);
-    return createOpenAiAdapter(c, { resolveSecret: d.resolveSecret, dispatcher: d.dispatcher, baseUrl });
-  },
+  // The worker's address is asked per request: it is unknown until the worker is up and may change
+  // when the supervisor restarts it.
+  embedded: (c, d) =>
+    createOpenAiAdapter(c, {
+      resolveSecret: d.resolveSecret,
+      dispatcher: d.dispatcher,
+      baseUrl: () => d.embeddedBaseUrl?.(c.name),
+    }),
 };
 
 export function createAdapter(config: UpstreamConfig, deps: AdapterRegistryDeps): UpstreamAdapter {

@@ -9,8 +9,10 @@ import { clientErrorFromBody, UpstreamError } from './upstream-error.ts';
 
 export interface TransportDeps {
   resolveSecret(ref: string): string;
-  /** Overrides config.baseUrl (embedded workers listen on a port chosen at start-up). */
-  baseUrl?: string;
+  /** Overrides config.baseUrl. A function is asked on every request: an embedded worker picks its
+   *  port at start-up and may come back on another after a restart (the pool follows it); undefined
+   *  means "no address yet" → upstream_unavailable, retryable. */
+  baseUrl?: string | (() => string | undefined);
   /** Shared dispatcher (for example one that enforces the egress allowlist); not closed by close(). */
   dispatcher?: Dispatcher;
 }
@@ -38,19 +40,33 @@ export interface UpstreamResponse {
   bodyError(err: unknown): unknown;
 }
 
+/** Where a path hangs off baseUrl. 'openai': below '<base>/v1' whether or not baseUrl already ends
+ *  in /v1. 'root': below baseUrl's path without a trailing /v1 (Ollama routes, explicit health paths). */
+export type PathBase = 'openai' | 'root';
+
 export interface HttpTransport {
   readonly name: string;
-  /** Path prefix for OpenAI routes: '/v1' or '<base>/v1' whether or not baseUrl already ends in /v1. */
-  readonly openAiPrefix: string;
-  /** baseUrl's path without a trailing /v1 (Ollama routes and explicit health paths hang off it). */
-  readonly rootPrefix: string;
   readonly timeouts: Timeouts;
   /** POST JSON. Resolves for status < 400; throws UpstreamError for >= 400 and transport failures,
    *  or the signal's reason when the caller aborted. */
-  post(path: string, payload: string, call: CallLike, accept: string): Promise<UpstreamResponse>;
+  post(
+    base: PathBase,
+    path: string,
+    payload: string,
+    call: CallLike,
+    accept: string,
+  ): Promise<UpstreamResponse>;
   /** GET for health checks: true on 2xx. Never throws. */
-  probe(path: string, signal: AbortSignal): Promise<boolean>;
+  probe(base: PathBase, path: string, signal: AbortSignal): Promise<boolean>;
   close(): Promise<void>;
+}
+
+interface Target {
+  readonly raw: string;
+  readonly origin: string;
+  readonly root: string;
+  readonly openai: string;
+  readonly dispatcher: Dispatcher;
 }
 
 // Errors raised before any response byte: nothing reached the model, so another target may be tried.
@@ -80,25 +96,47 @@ export function timeoutsOf(config: UpstreamConfig): Timeouts {
 }
 
 export function createHttpTransport(config: UpstreamConfig, deps: TransportDeps): HttpTransport {
-  const base = deps.baseUrl ?? config.baseUrl;
-  if (!base) throw new Error(`upstream ${config.name}: no baseUrl`);
-  const url = new URL(base);
-  const origin = url.origin;
-  const path = url.pathname.replace(/\/+$/, '');
-  const rootPrefix = path.endsWith('/v1') ? path.slice(0, -3) : path;
-  const openAiPrefix = `${rootPrefix}/v1`;
+  const given = deps.baseUrl ?? config.baseUrl;
+  if (given === undefined) throw new Error(`upstream ${config.name}: no baseUrl`);
+  const source: string | (() => string | undefined) = given;
   const timeouts = timeoutsOf(config);
   const name = config.name;
   const ownDispatcher = deps.dispatcher === undefined;
-  const dispatcher: Dispatcher =
-    deps.dispatcher ??
-    new Pool(origin, {
-      connect: { timeout: timeouts.connectMs },
-      headersTimeout: timeouts.firstByteMs,
-      bodyTimeout: timeouts.idleMs,
-      keepAliveTimeout: 30_000,
-    });
   const apiKeyRef = config.apiKey;
+
+  function targetFor(raw: string): Target {
+    const url = new URL(raw);
+    const path = url.pathname.replace(/\/+$/, '');
+    const root = path.endsWith('/v1') ? path.slice(0, -3) : path;
+    const dispatcher =
+      deps.dispatcher ??
+      new Pool(url.origin, {
+        connect: { timeout: timeouts.connectMs },
+        headersTimeout: timeouts.firstByteMs,
+        bodyTimeout: timeouts.idleMs,
+        keepAliveTimeout: 30_000,
+      });
+    return { raw, origin: url.origin, root, openai: `${root}/v1`, dispatcher };
+  }
+  // Built once for a fixed URL; for a moving one, rebuilt only when the address changes.
+  let target: Target | undefined = typeof source === 'string' ? targetFor(source) : undefined;
+  function current(): Target {
+    if (typeof source === 'string') return target!;
+    const raw = source();
+    if (raw === undefined)
+      throw new UpstreamError('upstream_unavailable', {
+        retryable: true,
+        upstreamFault: true,
+        detail: `${name}: no address yet`,
+      });
+    if (target === undefined || target.raw !== raw) {
+      const old = target;
+      target = targetFor(raw);
+      // close() lets requests still in flight on the old address finish.
+      if (old && ownDispatcher) old.dispatcher.close().catch(() => {});
+    }
+    return target;
+  }
 
   function headersFor(call: CallLike, accept: string): Record<string, string> {
     const h: Record<string, string> = { ...call.headers, 'content-type': 'application/json', accept };
@@ -109,6 +147,7 @@ export function createHttpTransport(config: UpstreamConfig, deps: TransportDeps)
   }
 
   async function post(
+    base: PathBase,
     reqPath: string,
     payload: string,
     call: CallLike,
@@ -116,6 +155,7 @@ export function createHttpTransport(config: UpstreamConfig, deps: TransportDeps)
   ): Promise<UpstreamResponse> {
     const callSignal = call.signal;
     if (callSignal.aborted) throw abortReason(callSignal);
+    const t = current();
     const ac = new AbortController();
     let timedOut = false;
     const timer = setTimeout(() => {
@@ -145,9 +185,9 @@ export function createHttpTransport(config: UpstreamConfig, deps: TransportDeps)
 
     let res: Dispatcher.ResponseData;
     try {
-      res = await dispatcher.request({
-        origin,
-        path: reqPath,
+      res = await t.dispatcher.request({
+        origin: t.origin,
+        path: (base === 'openai' ? t.openai : t.root) + reqPath,
         method: 'POST',
         headers: headersFor(call, accept),
         body: payload,
@@ -186,9 +226,11 @@ export function createHttpTransport(config: UpstreamConfig, deps: TransportDeps)
     };
   }
 
-  async function probe(probePath: string, signal: AbortSignal): Promise<boolean> {
+  async function probe(base: PathBase, probePath: string, signal: AbortSignal): Promise<boolean> {
     try {
-      const res = await dispatcher.request({ origin, path: probePath, method: 'GET', signal });
+      const t = current();
+      const path = (base === 'openai' ? t.openai : t.root) + probePath;
+      const res = await t.dispatcher.request({ origin: t.origin, path, method: 'GET', signal });
       await res.body.dump();
       return res.statusCode >= 200 && res.statusCode < 300;
     } catch {
@@ -198,13 +240,11 @@ export function createHttpTransport(config: UpstreamConfig, deps: TransportDeps)
 
   return {
     name,
-    openAiPrefix,
-    rootPrefix,
     timeouts,
     post,
     probe,
     async close() {
-      if (ownDispatcher) await dispatcher.close();
+      if (ownDispatcher && target) await target.dispatcher.close();
     },
   };
 }

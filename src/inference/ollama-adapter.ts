@@ -31,13 +31,12 @@ type Obj = Record<string, unknown>;
 export function createOllamaAdapter(config: UpstreamConfig, deps: OllamaAdapterDeps): UpstreamAdapter {
   const transport = createHttpTransport(config, deps);
   const name = config.name;
-  const root = transport.rootPrefix;
   const paths = {
-    chat: `${root}/api/chat`,
-    completions: `${root}/api/generate`,
-    embeddings: `${root}/api/embed`,
+    chat: '/api/chat',
+    completions: '/api/generate',
+    embeddings: '/api/embed',
   };
-  const healthPath = root + (config.health.path ?? '/api/tags');
+  const healthPath = config.health.path ?? '/api/tags';
   // Ids only need to be unique per gateway: a random per-adapter prefix and a counter, no per-request RNG.
   const idPrefix = randomBytes(4).toString('hex');
   let seq = 0;
@@ -50,6 +49,7 @@ export function createOllamaAdapter(config: UpstreamConfig, deps: OllamaAdapterD
       const model = typeof body.model === 'string' ? body.model : '';
       if (call.endpoint === 'embeddings') {
         const res = await transport.post(
+          'root',
           paths.embeddings,
           JSON.stringify(toOllamaEmbed(body)),
           call,
@@ -71,6 +71,7 @@ export function createOllamaAdapter(config: UpstreamConfig, deps: OllamaAdapterD
           (body.stream_options as { include_usage?: unknown } | undefined)?.include_usage === true,
       };
       const res = await transport.post(
+        'root',
         chat ? paths.chat : paths.completions,
         JSON.stringify(request),
         call,
@@ -87,7 +88,7 @@ export function createOllamaAdapter(config: UpstreamConfig, deps: OllamaAdapterD
       const translator = chat ? createChatStreamTranslator(ctx) : createCompletionStreamTranslator(ctx);
       return { kind: 'stream', status: res.status, chunks: ndjsonChunks(res, translator, name) };
     },
-    checkHealth: (signal) => transport.probe(healthPath, signal),
+    checkHealth: (signal) => transport.probe('root', healthPath, signal),
     close: () => transport.close(),
   };
 }

@@ -4,6 +4,7 @@
 import type { UpstreamConfig } from '../config/schema.ts';
 import {
   createHttpTransport,
+  type PathBase,
   readJsonObject,
   type TransportDeps,
   type UpstreamResponse,
@@ -19,19 +20,21 @@ type Chunk = Record<string, unknown>;
 export function createOpenAiAdapter(config: UpstreamConfig, deps: OpenAiAdapterDeps): UpstreamAdapter {
   const transport = createHttpTransport(config, deps);
   const name = config.name;
-  const prefix = transport.openAiPrefix;
   const paths: Record<Endpoint, string> = {
-    chat: `${prefix}/chat/completions`,
-    completions: `${prefix}/completions`,
-    embeddings: `${prefix}/embeddings`,
+    chat: '/chat/completions',
+    completions: '/completions',
+    embeddings: '/embeddings',
   };
-  const healthPath = config.health.path ? transport.rootPrefix + config.health.path : `${prefix}/models`;
+  // An explicit health path hangs off the server root; the default is the OpenAI model list.
+  const healthBase: PathBase = config.health.path ? 'root' : 'openai';
+  const healthPath = config.health.path ?? '/models';
 
   return {
     name,
     kind: config.kind,
     async call(call): Promise<UpstreamResult> {
       const res = await transport.post(
+        'openai',
         paths[call.endpoint],
         JSON.stringify(call.body),
         call,
@@ -43,7 +46,7 @@ export function createOpenAiAdapter(config: UpstreamConfig, deps: OpenAiAdapterD
       }
       return { kind: 'json', status: res.status, body: await readJsonObject(res, name) };
     },
-    checkHealth: (signal) => transport.probe(healthPath, signal),
+    checkHealth: (signal) => transport.probe(healthBase, healthPath, signal),
     close: () => transport.close(),
   };
 }

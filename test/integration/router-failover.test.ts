@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import { after, before, beforeEach, test } from 'node:test';
 import { modelSchema, upstreamSchema } from '../../src/config/schema.ts';
-import { closeAdapters, createAdapters } from '../../src/inference/adapter-registry.ts';
+import { closeAdapters, createAdapter, createAdapters } from '../../src/inference/adapter-registry.ts';
 import { createRouter, type InferenceRouter, type RouterEvent } from '../../src/inference/router.ts';
 import type { UpstreamAdapter, UpstreamCall } from '../../src/inference/types.ts';
 import { UpstreamError } from '../../src/inference/upstream-error.ts';
@@ -313,6 +313,32 @@ test('router: a target naming an upstream without an adapter stops start-up', ()
     () => createRouter({ models, upstreams: [] }, { adapters: new Map() }),
     /no adapter for upstream "ghost"/,
   );
+});
+
+test('embedded: the adapter follows its worker address (none yet → retryable unavailable; moved → new port)', async () => {
+  let address: string | undefined;
+  const cfg = upstreamSchema.parse({ name: 'local', kind: 'embedded', worker: { modelPath: 'model.gguf' } });
+  const adapter = createAdapter(cfg, {
+    resolveSecret: () => 'x',
+    embeddedBaseUrl: (n) => (n === 'local' ? address : undefined),
+  });
+  try {
+    await assert.rejects(
+      adapter.call(call()),
+      (e: unknown) => e instanceof UpstreamError && e.code === 'upstream_unavailable' && e.retryable,
+    );
+    assert.equal(await adapter.checkHealth(AbortSignal.timeout(5000)), false);
+    address = a.url;
+    const seenA = a.requests.length;
+    await adapter.call(call());
+    assert.equal(a.requests.length, seenA + 1);
+    address = `${b.url}/v1`; // the supervisor restarted the worker on another port
+    const seenB = b.requests.length;
+    await adapter.call(call());
+    assert.equal(b.requests[seenB]?.path, '/v1/chat/completions');
+  } finally {
+    await adapter.close();
+  }
 });
 
 async function closedPort(): Promise<number> {
