@@ -20,6 +20,7 @@ const EVENT_TYPES: ReadonlySet<string> = new Set<AuditEventType>([
   'config.change',
   'worker.lifecycle',
   'egress.denied',
+  'request.authorized',
   'request.completed',
 ]);
 const OUTCOMES: ReadonlySet<string> = new Set<AuditOutcome>(['allow', 'deny', 'error', 'info']);

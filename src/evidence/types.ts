@@ -23,6 +23,7 @@ export type AuditEventType =
   | 'config.change'
   | 'worker.lifecycle'
   | 'egress.denied'
+  | 'request.authorized'
   | 'request.completed';
 
 export type AuditOutcome = 'allow' | 'deny' | 'error' | 'info';

@@ -79,7 +79,17 @@ describe('audit fail closed: postgres', () => {
       await c.end();
     }
   };
-  before(() => admin(`CREATE DATABASE ${dbName}`));
+  // CREATE DATABASE copies template1 and fails while another suite is copying it: retry that case.
+  before(async () => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await admin(`CREATE DATABASE ${dbName}`);
+      } catch (err) {
+        if (attempt >= 10 || !/being accessed by other users/.test(String(err))) throw err;
+        await new Promise((r) => setTimeout(r, 100 * attempt));
+      }
+    }
+  });
   after(() => admin(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`));
 
   it('database down mid-run → audit_unavailable with a reason, then recovery once it is back', async () => {

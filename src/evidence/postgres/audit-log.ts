@@ -211,11 +211,18 @@ export async function openPostgresAuditLog(opts: PostgresAuditLogOptions): Promi
       return proof(consistencyPlan(m, n));
     },
     async nodes(from, to) {
+      // Per level, the nodes whose first leaf lies in [from, to): one primary-key range scan each.
+      const levels: number[] = [];
+      // A node starting in the range can be as wide as the whole tree, so bound levels by the tree size.
+      const size = await headSize(pool);
+      for (let level = 0, width = 1; width <= size; level++, width *= 2) levels.push(level);
       const { rows } = await pool.query<{ level: number; idx: string; hash: Buffer }>(
-        `SELECT level, idx, hash FROM audit_nodes
-          WHERE idx * (1::bigint << level) >= $1 AND idx * (1::bigint << level) < $2
-          ORDER BY idx * (1::bigint << level), level`,
-        [from, to],
+        `SELECT n.level, n.idx, n.hash FROM unnest($1::smallint[]) AS l(level)
+           JOIN audit_nodes n ON n.level = l.level
+            AND n.idx >= ceil($2::numeric / (1::bigint << l.level))
+            AND n.idx < ceil($3::numeric / (1::bigint << l.level))
+          ORDER BY n.level, n.idx`,
+        [levels, from, to],
       );
       return rows.map((r) => ({ level: r.level, index: Number(r.idx), hash: r.hash }));
     },

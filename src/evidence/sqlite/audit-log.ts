@@ -56,7 +56,7 @@ export function openSqliteAuditLog(opts: SqliteAuditLogOptions): AuditLog {
     entries: db.prepare('SELECT idx, data FROM audit_entries WHERE idx >= ? AND idx < ? ORDER BY idx'),
     byRequest: db.prepare('SELECT idx, data FROM audit_entries WHERE request_id = ? ORDER BY idx'),
     nodes: db.prepare(
-      'SELECT level, idx, hash FROM audit_nodes WHERE (idx << level) >= ? AND (idx << level) < ? ORDER BY idx << level, level',
+      'SELECT level, idx, hash FROM audit_nodes WHERE level = ? AND idx >= ? AND idx < ? ORDER BY idx',
     ),
     probe: db.prepare(
       'INSERT INTO audit_probe (id, at) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET at = excluded.at',
@@ -166,11 +166,16 @@ export function openSqliteAuditLog(opts: SqliteAuditLogOptions): AuditLog {
       return proof(consistencyPlan(m, n));
     },
     async nodes(from, to) {
-      return (q.nodes.all(from, to) as NodeRow[]).map((r) => ({
-        level: r.level,
-        index: r.idx,
-        hash: r.hash,
-      }));
+      // Per level, the nodes whose first leaf lies in [from, to): a primary-key range scan each.
+      const out: { level: number; index: number; hash: Uint8Array }[] = [];
+      // A node starting in the range can be as wide as the whole tree, so bound levels by the tree size.
+      const size = q.head.get() as number;
+      for (let level = 0, width = 1; width <= size; level++, width *= 2) {
+        for (const r of q.nodes.all(level, Math.ceil(from / width), Math.ceil(to / width)) as NodeRow[]) {
+          out.push({ level: r.level, index: r.idx, hash: r.hash });
+        }
+      }
+      return out;
     },
     async close() {
       await sequencer.drain();
