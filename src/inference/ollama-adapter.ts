@@ -12,10 +12,12 @@ import { createNdjsonSplitter } from './ndjson.ts';
 import {
   createChatStreamTranslator,
   createCompletionStreamTranslator,
+  type StreamTranslator,
+} from './ollama-stream-translate.ts';
+import {
   fromOllamaChat,
   fromOllamaEmbed,
   fromOllamaGenerate,
-  type StreamTranslator,
   type TranslateContext,
   toOllamaChat,
   toOllamaEmbed,

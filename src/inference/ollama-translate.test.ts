@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { AirlockError } from '../errors.ts';
+import { createChatStreamTranslator, createCompletionStreamTranslator } from './ollama-stream-translate.ts';
 import {
-  createChatStreamTranslator,
-  createCompletionStreamTranslator,
   fromOllamaChat,
   fromOllamaEmbed,
   fromOllamaGenerate,

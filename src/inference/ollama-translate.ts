@@ -3,7 +3,7 @@
 // Ollama's `thinking` text is dropped: fields a client did not ask for would bypass output inspection.
 import { AirlockError } from '../errors.ts';
 
-type Obj = Record<string, unknown>;
+export type Obj = Record<string, unknown>;
 
 /** Per-request values stamped on every translated object. */
 export interface TranslateContext {
@@ -17,7 +17,7 @@ export interface TranslateContext {
   readonly includeUsage: boolean;
 }
 
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+export const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** OpenAI sampling parameters → Ollama `options`. */
 export function toOllamaOptions(body: Obj): Obj | undefined {
@@ -132,18 +132,18 @@ export function toOllamaEmbed(body: Obj): Obj {
   return out;
 }
 
-function usageOf(r: Obj): Obj {
+export function usageOf(r: Obj): Obj {
   const p = typeof r.prompt_eval_count === 'number' ? r.prompt_eval_count : 0;
   const c = typeof r.eval_count === 'number' ? r.eval_count : 0;
   return { prompt_tokens: p, completion_tokens: c, total_tokens: p + c };
 }
 
-function finishReason(r: Obj, sawToolCalls: boolean): string {
+export function finishReason(r: Obj, sawToolCalls: boolean): string {
   if (sawToolCalls) return 'tool_calls';
   return r.done_reason === 'length' ? 'length' : 'stop';
 }
 
-function toolCallsOf(msg: Obj, ctx: TranslateContext, first: number): Obj[] | undefined {
+export function toolCallsOf(msg: Obj, ctx: TranslateContext, first: number): Obj[] | undefined {
   if (!Array.isArray(msg.tool_calls) || msg.tool_calls.length === 0) return undefined;
   return msg.tool_calls.map((tc: unknown, i: number) => {
     const fn = isObj(tc) && isObj(tc.function) ? tc.function : {};
@@ -209,93 +209,5 @@ export function fromOllamaEmbed(r: Obj, model: string, encodingFormat: unknown):
     })),
     model,
     usage: { prompt_tokens: tokens, total_tokens: tokens },
-  };
-}
-
-/** Turns Ollama stream lines into OpenAI chunks; `done` is true once the final line was seen. */
-export interface StreamTranslator {
-  translate(line: Obj): Obj[];
-  readonly done: boolean;
-}
-
-export function createChatStreamTranslator(ctx: TranslateContext): StreamTranslator {
-  let roleSent = false;
-  let toolIndex = 0;
-  let done = false;
-  const chunk = (delta: Obj, finish: string | null): Obj => ({
-    id: ctx.id,
-    object: 'chat.completion.chunk',
-    created: ctx.created,
-    model: ctx.model,
-    choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }],
-  });
-  return {
-    get done() {
-      return done;
-    },
-    translate(line) {
-      const out: Obj[] = [];
-      const msg = isObj(line.message) ? line.message : {};
-      const content = typeof msg.content === 'string' ? msg.content : '';
-      const toolCalls = toolCallsOf(msg, ctx, toolIndex);
-      if (content !== '' || toolCalls) {
-        const delta: Obj = roleSent ? {} : { role: 'assistant' };
-        roleSent = true;
-        delta.content = content === '' && toolCalls ? null : content;
-        if (toolCalls) {
-          delta.tool_calls = toolCalls.map((tc) => ({ index: toolIndex++, ...tc }));
-        }
-        out.push(chunk(delta, null));
-      }
-      if (line.done === true) {
-        done = true;
-        out.push(chunk({}, finishReason(line, toolIndex > 0)));
-        if (ctx.includeUsage)
-          out.push({
-            id: ctx.id,
-            object: 'chat.completion.chunk',
-            created: ctx.created,
-            model: ctx.model,
-            choices: [],
-            usage: usageOf(line),
-          });
-      }
-      return out;
-    },
-  };
-}
-
-export function createCompletionStreamTranslator(ctx: TranslateContext): StreamTranslator {
-  let done = false;
-  const chunk = (text: string, finish: string | null): Obj => ({
-    id: ctx.id,
-    object: 'text_completion',
-    created: ctx.created,
-    model: ctx.model,
-    choices: [{ text, index: 0, logprobs: null, finish_reason: finish }],
-  });
-  return {
-    get done() {
-      return done;
-    },
-    translate(line) {
-      const out: Obj[] = [];
-      const text = typeof line.response === 'string' ? line.response : '';
-      if (text !== '') out.push(chunk(text, null));
-      if (line.done === true) {
-        done = true;
-        out.push(chunk('', finishReason(line, false)));
-        if (ctx.includeUsage)
-          out.push({
-            id: ctx.id,
-            object: 'text_completion',
-            created: ctx.created,
-            model: ctx.model,
-            choices: [],
-            usage: usageOf(line),
-          });
-      }
-      return out;
-    },
   };
 }

@@ -5,12 +5,13 @@
 // Errors (upstream-error.ts): adapters and the router throw
 //   - UpstreamError (extends AirlockError) with
 //       retryable      another target may be tried: connect failure/reset before any response byte,
-//                      5xx or 429 before the first byte. Never true once a response has begun.
-//       upstreamFault  the upstream is unwell (connect failure, 5xx, any timeout, broken stream);
-//                      feeds its circuit breaker. 4xx and 429 are not faults.
+//                      5xx, 429, 401 or 403 (airlock's own upstream credential) before the first
+//                      byte, an embedded worker with no address yet. Never once a response has begun.
+//       upstreamFault  the upstream is unwell (connect failure, 5xx, 401/403, any timeout, broken
+//                      stream); feeds its circuit breaker. Other 4xx and 429 are not faults.
 //       upstreamStatus the upstream's HTTP status when it answered.
-//       clientError    for an upstream 4xx only: {status, message, type, param, code} with the
-//                      upstream's message scrubbed of URLs, addresses, hosts and paths. The /v1
+//       clientError    for an upstream 4xx other than 401/403: {status, message, type, param, code}, the
+//                      upstream's message scrubbed of URLs, addresses, hosts, paths and keys. The /v1
 //                      envelope should use it instead of the catalogue default so clients see, e.g.,
 //                      "temperature must be <= 2" with status 400.
 //   - another AirlockError passed through unchanged (egress_denied from a guarding dispatcher,

@@ -3,7 +3,7 @@
 // streaming writer that can die or stall on cue. Knobs that both mocks share live here too.
 import { EventEmitter } from 'node:events';
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, createServer as createTcpServer } from 'node:net';
 
 /** Knobs shared by both mocks. Every field can be changed at any time with setBehaviour(). */
 export interface CommonBehaviour {
@@ -240,4 +240,13 @@ export function writeStream<B extends CommonBehaviour>(
     after(b.chunkDelayMs, step);
   };
   step();
+}
+
+/** A loopback port nothing listens on (bound then released), for connection-refused cases. */
+export async function closedLoopbackPort(): Promise<number> {
+  const srv = createTcpServer();
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  const port = (srv.address() as AddressInfo).port;
+  await new Promise<void>((r) => srv.close(() => r()));
+  return port;
 }
