@@ -54,8 +54,65 @@ export function* spans(re: RE2, text: string): Generator<RawMatch> {
   }
 }
 
+// `(?:^|[^B])(?P<secret>BODY)(?:[^A]|$)` — the shape token() and most PII rules use. A leading
+// character class defeats RE2's literal-prefix acceleration and capture groups cost a second pass,
+// so such rules search for BODY alone and check the two boundary characters here instead.
+const BOUNDED =
+  /^\(\?:\^\|\[\^((?:\\.|[^\]\\])+)\]\)\(\?P<secret>([\s\S]*)\)\(\?:\[\^((?:\\.|[^\]\\])+)\]\|\$\)$/;
+
+/** Membership test for a (trusted, rule-defined) character class, tabled for ASCII at start-up. */
+function classTest(cls: string): (code: number) => boolean {
+  const re = new RE2(`^[${cls}]$`);
+  const ascii = new Uint8Array(128);
+  for (let c = 0; c < 128; c++) ascii[c] = re.test(String.fromCharCode(c)) ? 1 : 0;
+  return (code) => (code < 128 ? ascii[code] === 1 : re.test(String.fromCharCode(code)));
+}
+
+interface Searcher {
+  readonly regex: RE2;
+  spans(text: string): Generator<RawMatch>;
+}
+
+function boundedSearcher(before: string, body: string, after: string): Searcher {
+  const re = compilePattern(body, 'g');
+  const inBefore = classTest(before);
+  const inAfter = classTest(after);
+  return {
+    regex: re,
+    *spans(text: string) {
+      re.lastIndex = 0;
+      for (;;) {
+        const m = re.exec(text);
+        if (m === null) return;
+        const start = m.index;
+        const end = start + m[0].length;
+        re.lastIndex = end > start ? end : start + 1;
+        if (start > 0 && inBefore(text.charCodeAt(start - 1))) {
+          re.lastIndex = start + 1;
+          continue;
+        }
+        if (end < text.length && inAfter(text.charCodeAt(end))) {
+          // The greedy body may have run one character too far for the boundary; retry shorter
+          // matches only via the general path (rare), so fall back to the next position.
+          re.lastIndex = start + 1;
+          continue;
+        }
+        yield { start, end };
+      }
+    },
+  };
+}
+
+function searcherFor(pattern: string): Searcher {
+  const bounded = BOUNDED.exec(pattern);
+  if (bounded !== null && !bounded[2]!.includes('(?P<'))
+    return boundedSearcher(bounded[1]!, bounded[2]!, bounded[3]!);
+  const re = compilePattern(pattern);
+  return { regex: re, spans: (text) => spans(re, text) };
+}
+
 export function compileSecretRule(rule: SecretRule): Detector {
-  const re = compilePattern(rule.pattern);
+  const searcher = searcherFor(rule.pattern);
   const { minEntropy, validate } = rule;
   return {
     id: rule.id,
@@ -65,10 +122,10 @@ export function compileSecretRule(rule: SecretRule): Detector {
     generic: rule.generic ?? false,
     keywords: rule.keywords,
     trigger: rule.keywords.length === 0 ? rule.pattern : undefined,
-    regexes: [re],
+    regexes: [searcher.regex],
     find(text: string): RawMatch[] {
       const out: RawMatch[] = [];
-      for (const span of spans(re, text)) {
+      for (const span of searcher.spans(text)) {
         if (span.end <= span.start) continue;
         let end = span.end;
         if (minEntropy !== undefined || validate !== undefined) {

@@ -5,7 +5,7 @@ import type { FindingCategory, Severity } from '../../types.ts';
 import type { PatternRule } from '../secret-rule.ts';
 import { typeFromId } from '../secret-rule.ts';
 
-function escape(term: string): string {
+function escapeTerm(term: string): string {
   return term.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');
 }
 
@@ -24,7 +24,7 @@ export function dictionaryRule(spec: DictionarySpec): PatternRule {
   // over "Project Blue" at the same position.
   terms.sort((a, b) => b.length - a.length);
   // Whitespace inside a term matches any run of whitespace (line-wrapped names).
-  const alternation = terms.map((t) => escape(t).replace(/\s+/g, '\\s+')).join('|');
+  const alternation = terms.map((t) => escapeTerm(t).replace(/\s+/g, '\\s+')).join('|');
   return {
     id: spec.id,
     type: spec.type ?? typeFromId(spec.id),
