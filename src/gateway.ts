@@ -15,7 +15,7 @@ import { createAdminAuthorizeStage, createScopeAuthorizeStage } from './http/sta
 import { createForwardStage } from './http/stages/forward.ts';
 import { createPassThroughStage } from './http/stages/passthrough.ts';
 import { createQuotaStage } from './http/stages/quota.ts';
-import { type AuditSink, createRecordStage } from './http/stages/record.ts';
+import { type AuditSink, createBodyHasher, createRecordStage, toJsonObject } from './http/stages/record.ts';
 import { createResolveStage } from './http/stages/resolve.ts';
 import { createApiKeyAuthenticator } from './identity/api-key-authenticator.ts';
 import { createKeyService, type KeyService } from './identity/key-service.ts';
@@ -31,6 +31,8 @@ export interface GatewayDeps {
   readonly logger: Logger;
   readonly dataDir: string;
   readonly metrics?: GatewayMetrics;
+  /** Key for keyed hashes of request and response bodies in audit entries. */
+  readonly bodyHashKey?: Uint8Array;
   /** Extra readiness checks contributed by other planes (workers, egress guard …). */
   readonly readiness?: () => Record<string, { ok: boolean; reason?: string }>;
 }
@@ -59,7 +61,7 @@ export function createKeyServiceFor(
     rotationOverlapMs: durationMs(config.keys.rotationOverlap),
     onEvent: deps.audit
       ? async (e) => {
-          await deps.audit!.append({ type: e.type, outcome: 'info', detail: { ...e } });
+          await deps.audit!.append({ type: e.type, outcome: 'info', detail: toJsonObject(e) });
         }
       : undefined,
   });
@@ -70,6 +72,7 @@ export function createGateway(config: AirlockConfig, deps: GatewayDeps): Gateway
   const pepper = ensureSecretFile(pepperPath(deps.dataDir));
   const keys = createKeyServiceFor(config, { store: deps.store, dataDir: deps.dataDir, audit: deps.audit });
   const requestId = () => `req_${randomUUID()}`;
+  const hasher = deps.bodyHashKey ? createBodyHasher(deps.bodyHashKey) : undefined;
   const authenticator = createApiKeyAuthenticator({ store: deps.store, pepper });
   const budgets = createTokenBudgets({ store: deps.store });
   const quota = createQuotaStage({ quotas: config.quotas, budgets });
@@ -90,7 +93,7 @@ export function createGateway(config: AirlockConfig, deps: GatewayDeps): Gateway
       account,
     ],
     forward: createForwardStage({ router: deps.router, catalogue, startedAt: Date.now() }),
-    record: createRecordStage({ sink: deps.audit, surface: 'openai', settle: account.settle }),
+    record: createRecordStage({ sink: deps.audit, surface: 'openai', hasher, settle: account.settle }),
   };
 
   const listeners: Listener[] = [];
@@ -101,6 +104,7 @@ export function createGateway(config: AirlockConfig, deps: GatewayDeps): Gateway
     metrics,
     maxMessages: config.limits.maxMessages,
     requestId,
+    hasher,
   });
   registerHealthRoutes(client, deps, metrics);
   listeners.push(client);

@@ -9,9 +9,9 @@ import { egressChildOptions } from './egress/child-options.ts';
 import type { EgressEvent } from './egress/denial.ts';
 import type { EgressGuard } from './egress/guard.ts';
 import { buildEgressPolicy } from './egress/policy.ts';
+import { openAuditLog } from './evidence/open.ts';
 import { createGateway, type Gateway } from './gateway.ts';
-import { createLogAuditSink } from './http/stages/log-audit-sink.ts';
-import type { AuditSink } from './http/stages/record.ts';
+import { type AuditSink, toJsonObject } from './http/stages/record.ts';
 import { closeAdapters, createAdapters } from './inference/adapter-registry.ts';
 import { createRouter } from './inference/router.ts';
 import { createWorkerSupervisor, type WorkerSupervisor } from './inference/worker/supervisor.ts';
@@ -22,7 +22,7 @@ export interface StartOptions {
   readonly logger: Logger;
   /** The process-wide guard installed by bin/airlock.js; absent in in-process tests. */
   readonly egress?: { readonly guard: EgressGuard; onDenied(handler: (e: EgressEvent) => void): void };
-  /** Audit sink; defaults to structured log lines. */
+  /** Audit sink; defaults to the configured tamper-evident log (config.audit). */
   readonly audit?: AuditSink;
 }
 
@@ -38,7 +38,13 @@ const CLI_ENTRY = fileURLToPath(new URL('../bin/airlock.js', import.meta.url));
 export async function startAirlock(loaded: LoadedConfig, opts: StartOptions): Promise<RunningAirlock> {
   const { config, dataDir } = loaded;
   const logger = opts.logger;
-  const audit = opts.audit ?? createLogAuditSink(logger);
+  const opened = opts.audit
+    ? undefined
+    : await openAuditLog(config.audit, {
+        dataDir,
+        ...(config.store.driver === 'postgres' ? { storeUrl: config.store.url } : {}),
+      });
+  const audit: AuditSink = opts.audit ?? opened!.log;
   const guard = opts.egress?.guard;
   const policy = buildEgressPolicy(config);
   if (guard) {
@@ -46,14 +52,16 @@ export async function startAirlock(loaded: LoadedConfig, opts: StartOptions): Pr
     opts.egress!.onDenied((e) => {
       logger.warn({ event: 'egress_denied', ...e }, 'egress refused');
       audit
-        .append({ type: 'egress.denied', outcome: 'deny', code: 'egress_denied', detail: { ...e } })
+        .append({ type: 'egress.denied', outcome: 'deny', code: 'egress_denied', detail: toJsonObject(e) })
         .catch(() => {});
     });
   }
 
   const store = await openStore(config.store, { dataDir });
   const workers = new Map<string, WorkerSupervisor>();
-  const cleanup: (() => Promise<void>)[] = [() => store.close()];
+  // Closed in reverse: gateway (drain) → adapters → workers → store → audit log (last, so the drain's
+  // entries are committed).
+  const cleanup: (() => Promise<void>)[] = [async () => opened?.log.close(), () => store.close()];
   const closeAll = async () => {
     for (const fn of cleanup.reverse())
       await fn().catch((err) => logger.error({ err: String(err) }, 'shutdown step failed'));
@@ -81,7 +89,9 @@ export async function startAirlock(loaded: LoadedConfig, opts: StartOptions): Pr
           onEvent: (e) => {
             // A restarted worker may come back on another port; allow whichever it announces.
             if (e.type === 'ready') guard?.allowLoopbackPort(Number(new URL(e.baseUrl).port));
-            audit.append({ type: 'worker.lifecycle', outcome: 'info', detail: { ...e } }).catch(() => {});
+            audit
+              .append({ type: 'worker.lifecycle', outcome: 'info', detail: toJsonObject(e) })
+              .catch(() => {});
           },
           cliEntry: CLI_ENTRY,
           execArgv: child.execArgv,
@@ -108,6 +118,7 @@ export async function startAirlock(loaded: LoadedConfig, opts: StartOptions): Pr
       audit,
       logger,
       dataDir,
+      bodyHashKey: opened?.bodyHashKey,
       readiness: () =>
         Object.fromEntries(
           [...workers].map(([name, w]) => [

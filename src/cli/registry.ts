@@ -1,4 +1,5 @@
 // Maps command names to commands. Adding a command is one import and one entry here.
+import { auditCommand } from './commands/audit.ts';
 import { configCommand } from './commands/config.ts';
 import { doctorCommand } from './commands/doctor.ts';
 import { initCommand } from './commands/init.ts';
@@ -8,6 +9,14 @@ import { workerCommand } from './commands/worker.ts';
 import type { CliCommand } from './types.ts';
 
 export function commandRegistry(): Map<string, CliCommand> {
-  const commands = [initCommand, serveCommand, keysCommand, configCommand, doctorCommand, workerCommand];
+  const commands = [
+    initCommand,
+    serveCommand,
+    keysCommand,
+    configCommand,
+    doctorCommand,
+    auditCommand,
+    workerCommand,
+  ];
   return new Map(commands.map((c) => [c.name, c]));
 }

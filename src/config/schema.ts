@@ -2,6 +2,7 @@
 // from it (scripts/generate-schema.ts); a freshness check in the test command keeps them in step.
 // Every object is strict: an unknown field is an error that names its path, never silently ignored.
 import { z } from 'zod';
+import { auditConfigSchema } from '../evidence/config.ts';
 
 const duration = z
   .string()
@@ -157,6 +158,7 @@ export const configSchema = z
         maxMessages: z.number().int().min(1).default(1024),
       })
       .prefault({}),
+    audit: auditConfigSchema,
     egress: z
       .strictObject({
         allow: z

@@ -65,6 +65,10 @@ export interface RequestContext {
   /** Called per streamed chunk by the inspect-out / account stages; may end the stream with an error. */
   readonly chunkHooks: ((chunk: Record<string, unknown>, ctx: RequestContext) => void)[];
   upstreamStatus?: number;
+  /** How much of the trail the pre-forward audit entry already carries. */
+  trailRecorded?: number;
+  /** Keyed hash (HMAC-SHA-256, the log's body key) of what the client received. */
+  responseBodyHash?: string;
   firstTokenAt?: number;
   error?: AirlockError;
 }

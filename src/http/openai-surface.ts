@@ -5,7 +5,7 @@ import type { z } from 'zod';
 import { AirlockError, toAirlockError } from '../errors.ts';
 import type { Endpoint, UpstreamResult } from '../inference/types.ts';
 import type { RequestContext } from './context.ts';
-import { errorHeaders, openAiErrorBody } from './envelope.ts';
+import { errorHeaders, openAiErrorBody, publicStatus } from './envelope.ts';
 import type { GatewayMetrics } from './metrics.ts';
 import {
   chatBodySchema,
@@ -15,6 +15,7 @@ import {
 } from './openai-schemas.ts';
 import { type Pipeline, runPipeline, type Stage } from './pipeline.ts';
 import { writeSse } from './sse-writer.ts';
+import type { BodyHasher } from './stages/record.ts';
 import { traceFromHeader } from './trace-context.ts';
 
 export interface OpenAiSurfaceDeps {
@@ -24,10 +25,11 @@ export interface OpenAiSurfaceDeps {
   readonly metrics: GatewayMetrics;
   readonly maxMessages: number;
   readonly requestId: () => string;
+  readonly hasher?: BodyHasher;
 }
 
 export function sendOpenAiError(reply: FastifyReply, err: AirlockError, message?: string): void {
-  reply.code(err.status).headers(errorHeaders(err)).send(openAiErrorBody(err, message));
+  reply.code(publicStatus(err)).headers(errorHeaders(err)).send(openAiErrorBody(err, message));
 }
 
 export function registerOpenAiSurface(app: FastifyInstance, deps: OpenAiSurfaceDeps): void {
@@ -88,7 +90,7 @@ export function registerOpenAiSurface(app: FastifyInstance, deps: OpenAiSurfaceD
         }
       : deps.pipeline;
     const outcome = await runPipeline(ctx, pipeline, (result, commit) =>
-      deliver(ctx, reply, result, commit, deps.metrics),
+      deliver(ctx, reply, result, commit, deps),
     );
     if (outcome.error) {
       deps.metrics.denials.inc({ code: outcome.error.code });
@@ -109,10 +111,12 @@ async function deliver(
   reply: FastifyReply,
   result: UpstreamResult,
   commit: () => Promise<void>,
-  metrics: GatewayMetrics,
+  deps: Pick<OpenAiSurfaceDeps, 'metrics' | 'hasher'>,
 ): Promise<void> {
   if (result.kind === 'json') {
     for (const hook of ctx.chunkHooks) hook(result.body, ctx);
+    const text = JSON.stringify(result.body);
+    if (deps.hasher) ctx.responseBodyHash = deps.hasher.digest(text);
     try {
       await commit();
     } catch (err) {
@@ -120,14 +124,15 @@ async function deliver(
       sendOpenAiError(reply, toAirlockError(err));
       return;
     }
-    reply.code(result.status).send(result.body);
+    reply.code(result.status).type('application/json; charset=utf-8').send(text);
     return;
   }
   const clientWantsUsage =
     (ctx.body.stream_options as { include_usage?: boolean } | undefined)?.include_usage === true;
   await writeSse(reply, ctx, result.chunks, {
     commit,
-    onFirstChunk: () => metrics.observeFirstToken(ctx),
+    onFirstChunk: () => deps.metrics.observeFirstToken(ctx),
+    digest: deps.hasher?.stream(),
     keepChunk: (chunk) =>
       clientWantsUsage || !(Array.isArray(chunk.choices) && chunk.choices.length === 0 && chunk.usage),
   });

@@ -2,6 +2,7 @@
 // Every chunk passes the chunk hooks (inspect-out, account) before it is written. The terminating
 // `data: [DONE]` is written only after the audit commit; a failure mid-stream becomes an error event
 // and the stream ends without [DONE], so a client can tell a clean end from a broken one.
+import type { Hmac } from 'node:crypto';
 import type { FastifyReply } from 'fastify';
 import { AirlockError, toAirlockError } from '../errors.ts';
 import type { RequestContext } from './context.ts';
@@ -12,6 +13,8 @@ export interface SseOptions {
   readonly onFirstChunk: () => void;
   /** Chunks the gateway consumed for itself (an upstream usage report the client did not ask for). */
   readonly keepChunk: (chunk: Record<string, unknown>) => boolean;
+  /** Keyed digest of exactly the events the client received. */
+  readonly digest?: Pick<Hmac, 'update' | 'digest'>;
 }
 
 function write(reply: FastifyReply, text: string): Promise<void> | undefined {
@@ -53,10 +56,13 @@ export async function writeSse(
         opts.onFirstChunk();
       }
       if (!opts.keepChunk(chunk)) continue;
-      const pending = write(reply, `data: ${JSON.stringify(chunk)}\n\n`);
+      const event = `data: ${JSON.stringify(chunk)}\n\n`;
+      opts.digest?.update(event);
+      const pending = write(reply, event);
       if (pending) await pending;
     }
     if (ctx.signal.aborted) throw new AirlockError('client_closed');
+    if (opts.digest) ctx.responseBodyHash = opts.digest.digest('hex');
     await opts.commit();
     raw.end('data: [DONE]\n\n');
   } catch (err) {

@@ -1,6 +1,7 @@
 // Authenticates `Authorization: Bearer <key>` (and `x-api-key`) against the store.
 // Revocation and expiry are checked on every request against the store itself, so a revoke on any
 // replica takes effect on the next request everywhere.
+import { createSecretKey } from 'node:crypto';
 import type { Store } from '../store/types.ts';
 import { hashApiKey, looksLikeApiKey, sameDigest } from './api-key-codec.ts';
 import type { Authenticator, AuthRequest, AuthResult } from './types.ts';
@@ -26,12 +27,13 @@ export function presentedCredential(headers: AuthRequest['headers']): string | u
 export function createApiKeyAuthenticator(deps: ApiKeyAuthenticatorDeps): Authenticator {
   const now = deps.now ?? Date.now;
   const lastTouched = new Map<string, number>();
+  const pepper = createSecretKey(deps.pepper);
 
   async function authenticate(req: AuthRequest): Promise<AuthResult> {
     const presented = presentedCredential(req.headers);
     if (presented === undefined || !presented.startsWith('al')) return { kind: 'abstain' };
     if (!looksLikeApiKey(presented)) return { kind: 'reject', code: 'invalid_api_key' };
-    const hash = hashApiKey(deps.pepper, presented);
+    const hash = hashApiKey(pepper, presented);
     const record = await deps.store.findApiKeyByHash(hash);
     if (!record || !sameDigest(record.hash, hash)) return { kind: 'reject', code: 'invalid_api_key' };
     const prefix = record.prefix;

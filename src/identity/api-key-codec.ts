@@ -1,6 +1,6 @@
 // API keys are 256-bit random secrets shown once. The store keeps only HMAC-SHA-256(pepper, key):
 // a stolen database yields nothing usable without the pepper, which lives outside it (a 0600 file).
-import { createHmac, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import { createHmac, type KeyObject, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 
 const KEY_PREFIX = { client: 'alk_', admin: 'ala_' } as const;
 /** Characters of the key kept in clear as its visible prefix (type tag + 8 random chars). */
@@ -14,7 +14,9 @@ export interface GeneratedKey {
   readonly hash: string;
 }
 
-export function hashApiKey(pepper: Buffer, key: string): string {
+/** `pepper` may be a KeyObject built once at start-up (createSecretKey), which saves re-importing
+ *  the key on every request. */
+export function hashApiKey(pepper: Buffer | KeyObject, key: string): string {
   return createHmac('sha256', pepper).update(key).digest('hex');
 }
 

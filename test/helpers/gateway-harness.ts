@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { parseConfig } from '../../src/config/load.ts';
 import type { AirlockConfig } from '../../src/config/schema.ts';
 import { createGateway, type Gateway } from '../../src/gateway.ts';
-import type { AuditEventInput, AuditSink } from '../../src/http/stages/record.ts';
+import type { AuditEvent, AuditSink } from '../../src/http/stages/record.ts';
 import { closeAdapters, createAdapters } from '../../src/inference/adapter-registry.ts';
 import { createRouter } from '../../src/inference/router.ts';
 import { createLogger } from '../../src/logging.ts';
@@ -15,13 +15,13 @@ import { openSqliteStore } from '../../src/store/sqlite-store.ts';
 import type { Store } from '../../src/store/types.ts';
 
 export interface RecordingAuditSink extends AuditSink {
-  readonly entries: AuditEventInput[];
+  readonly entries: AuditEvent[];
   /** Make appends fail (the log becomes unwritable) or recover. */
   setBroken(reason: string | undefined): void;
 }
 
 export function createRecordingAuditSink(): RecordingAuditSink {
-  const entries: AuditEventInput[] = [];
+  const entries: AuditEvent[] = [];
   let broken: string | undefined;
   return {
     entries,
@@ -31,6 +31,7 @@ export function createRecordingAuditSink(): RecordingAuditSink {
     async append(event) {
       if (broken) throw new Error(broken);
       entries.push(structuredClone(event));
+      return { index: entries.length - 1 };
     },
     health: () => (broken ? { ok: false, reason: broken } : { ok: true }),
   };

@@ -83,7 +83,7 @@ describe('admin surface', () => {
 
   test('key lifecycle and admin calls are audited without the key', async () => {
     const types = new Set(h.audit.entries.map((e) => e.type));
-    for (const t of ['key.created', 'key.rotated', 'key.revoked', 'request.completed'])
+    for (const t of ['key.created', 'key.rotated', 'key.revoked', 'request.completed'] as const)
       assert.ok(types.has(t), t);
     const adminCalls = h.audit.entries.filter((e) => (e.detail as { surface?: string }).surface === 'admin');
     assert.ok(adminCalls.length > 0);

@@ -167,8 +167,9 @@ describe('gateway /v1 with the openai client', () => {
       model: 'gpt-test',
       messages: [{ role: 'user', content: 'x' }],
     });
-    assert.ok(r.status >= 400 && r.status < 600);
+    assert.equal(r.status, 400, 'the upstream 4xx status is kept');
     assert.equal((r.json!.error as Record<string, unknown>).code, 'upstream_error');
+    assert.match(String((r.json!.error as Record<string, unknown>).message), /bad temperature/);
     assert.ok(!r.text.includes('127.0.0.1'), 'no internal address leaks');
   });
 

@@ -1,13 +1,13 @@
 // airlock init --data DIR — a working data folder on embedded defaults: config, server secrets
 // (0600), the generated demo model, a bootstrap admin key and a first client key, each shown once.
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { stringify } from 'yaml';
-import { loadConfig } from '../../config/load.ts';
 import { createKeyServiceFor } from '../../gateway.ts';
 import { writeDemoModel } from '../../inference/worker/demo-model.ts';
-import { openStore } from '../../store/open-store.ts';
 import { parseFlags, printJson, requireFlag, UsageError } from '../args.ts';
+import { openCliRuntime } from '../runtime.ts';
 import type { CliCommand } from '../types.ts';
 
 const usage =
@@ -31,6 +31,8 @@ export function defaultConfig(port: number): Record<string, unknown> {
     ],
     keys: { maxTtl: '90d', rotationOverlap: '24h' },
     quotas: { perKey: { requestsPerMinute: 600, concurrency: 16 } },
+    // A unique origin per install, so checkpoints of two logs can never be confused.
+    audit: { origin: `airlock.local/${randomBytes(6).toString('hex')}` },
   };
 }
 
@@ -57,11 +59,13 @@ export const initCommand: CliCommand = {
     );
     await writeDemoModel(join(dir, 'models', 'demo.gguf'));
 
-    const loaded = await loadConfig(configPath);
-    const store = await openStore(loaded.config.store, { dataDir: loaded.dataDir });
+    const runtime = await openCliRuntime(configPath);
     try {
-      await store.migrate();
-      const keys = createKeyServiceFor(loaded.config, { store, dataDir: loaded.dataDir });
+      const keys = createKeyServiceFor(runtime.loaded.config, {
+        store: runtime.store,
+        dataDir: runtime.loaded.dataDir,
+        audit: runtime.audit,
+      });
       const actor = 'airlock-init';
       const admin = await keys.create({
         owner: 'bootstrap-admin',
@@ -93,7 +97,7 @@ export const initCommand: CliCommand = {
       }
       return 0;
     } finally {
-      await store.close();
+      await runtime.close();
     }
   },
 };

@@ -45,6 +45,7 @@ export const keysCommand: CliCommand = {
       const keys = createKeyServiceFor(runtime.loaded.config, {
         store: runtime.store,
         dataDir: runtime.loaded.dataDir,
+        audit: runtime.audit,
       });
       const actor = `cli:${io.env.USER ?? 'unknown'}`;
       if (sub === 'create') {

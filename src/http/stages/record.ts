@@ -1,24 +1,35 @@
 // record: every request ends as audit entries — one enqueued before forwarding (its commit overlaps
 // the upstream call) and one at the end carrying the outcome and usage. Entries hold decisions,
-// ids and counts; never prompts, completions or credentials.
+// ids, counts and keyed hashes of the bodies (HMAC-SHA-256 with the log's body key); never prompts,
+// completions or credentials.
+import { createHmac, createSecretKey, type Hmac } from 'node:crypto';
 import { AirlockError } from '../../errors.ts';
+import type { AuditEvent, AuditLog, JsonObject } from '../../evidence/types.ts';
 import type { RequestContext } from '../context.ts';
 import type { RecordStage } from '../pipeline.ts';
 
-export interface AuditEventInput {
-  readonly type: string;
-  readonly requestId?: string;
-  readonly traceId?: string;
-  readonly principal?: { readonly kind: string; readonly id: string; readonly credentialId: string };
-  readonly outcome: 'allow' | 'deny' | 'error' | 'info';
-  readonly code?: string;
-  readonly detail: Record<string, unknown>;
+/** Where entries go: the evidence plane's log (or a stand-in in tests). `append` resolves when durable. */
+export type AuditSink = Pick<AuditLog, 'append' | 'health'>;
+export type { AuditEvent };
+
+/** Keyed digests of request and response bodies, so an auditor holding a body can prove it matches. */
+export interface BodyHasher {
+  digest(data: string): string;
+  /** Incremental digest for streamed responses. */
+  stream(): Pick<Hmac, 'update' | 'digest'>;
 }
 
-/** Where entries go. `append` resolves when the entry is durable. */
-export interface AuditSink {
-  append(event: AuditEventInput): Promise<unknown>;
-  health(): { ok: boolean; reason?: string };
+export function createBodyHasher(rawKey: Uint8Array): BodyHasher {
+  const key = createSecretKey(rawKey);
+  return {
+    digest: (data) => createHmac('sha256', key).update(data).digest('hex'),
+    stream: () => createHmac('sha256', key),
+  };
+}
+
+/** Audit details are JSON only: drops undefined and anything else JSON cannot carry. */
+export function toJsonObject(value: object): JsonObject {
+  return JSON.parse(JSON.stringify(value)) as JsonObject;
 }
 
 function principalOf(ctx: RequestContext) {
@@ -29,6 +40,7 @@ function principalOf(ctx: RequestContext) {
 export function createRecordStage(deps: {
   sink: AuditSink;
   surface: string;
+  hasher?: BodyHasher;
   settle?: (ctx: RequestContext) => Promise<void>;
 }): RecordStage {
   const wrap = (p: Promise<unknown>): Promise<void> =>
@@ -45,6 +57,7 @@ export function createRecordStage(deps: {
       if (!h.ok) throw new AirlockError('audit_unavailable', { detail: h.reason });
     },
     beforeForward(ctx) {
+      ctx.trailRecorded = ctx.trail.length;
       return wrap(
         deps.sink.append({
           type: 'request.authorized',
@@ -52,13 +65,15 @@ export function createRecordStage(deps: {
           traceId: ctx.trace.traceId,
           principal: principalOf(ctx),
           outcome: 'allow',
-          detail: {
+          detail: toJsonObject({
             surface: deps.surface,
             operation: ctx.operation,
             model: ctx.model?.alias ?? null,
             stream: ctx.stream,
-            trail: ctx.trail.slice(),
-          },
+            requestBodyHash:
+              deps.hasher && ctx.operation !== 'models' ? deps.hasher.digest(JSON.stringify(ctx.body)) : null,
+            trail: ctx.trail,
+          }),
         }),
       );
     },
@@ -73,18 +88,20 @@ export function createRecordStage(deps: {
           principal: principalOf(ctx),
           outcome: err ? (err.status < 500 ? 'deny' : 'error') : 'allow',
           ...(err ? { code: err.code } : {}),
-          detail: {
+          detail: toJsonObject({
             surface: deps.surface,
             operation: ctx.operation,
             model: ctx.model?.alias ?? null,
             upstream: ctx.target?.upstream ?? null,
             upstreamStatus: ctx.upstreamStatus ?? null,
             stream: ctx.stream,
+            responseBodyHash: ctx.responseBodyHash ?? null,
             usage: { promptTokens: ctx.usage.promptTokens, completionTokens: ctx.usage.completionTokens },
             durationMs: Math.round((performance.now() - ctx.startedAt) * 1000) / 1000,
             clientAborted: ctx.signal.aborted,
-            trail: ctx.trail.slice(),
-          },
+            // Decisions after the pre-forward entry; a denial before forwarding carries them all.
+            trail: ctx.trail.slice(ctx.trailRecorded ?? 0),
+          }),
         }),
       );
     },

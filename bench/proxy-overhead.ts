@@ -1,0 +1,174 @@
+// Gateway overhead: the same load straight to an OpenAI-compatible upstream and through airlock
+// (every stage on: key auth, routing, scope authorization, quotas, token accounting, record).
+//
+//   node bench/proxy-overhead.ts [--duration 5] [--runs 3]
+//
+// Pinning (2-core machine): the upstream and the gateway share CPU 0 (so "through airlock" gets no
+// extra core), wrk runs on CPU 1. Prints a JSON document and a markdown table for docs/BENCHMARKS.md.
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs, promisify } from 'node:util';
+import { stringify } from 'yaml';
+
+const run = promisify(execFile);
+const { values } = parseArgs({
+  options: {
+    duration: { type: 'string', default: '5' },
+    runs: { type: 'string', default: '3' },
+  },
+});
+const DURATION = Number(values.duration);
+const RUNS = Number(values.runs);
+const ROOT = new URL('../', import.meta.url).pathname;
+const SERVER_CPU = '0';
+const LOAD_CPU = cpus().length > 1 ? '1' : '0';
+
+interface WrkResult {
+  requests: number;
+  errors: number;
+  non2xx: number;
+  seconds: number;
+  p50: number;
+  p90: number;
+  p99: number;
+}
+
+function startProcess(
+  args: string[],
+  ready: RegExp,
+  cwd = ROOT,
+): Promise<{ child: ChildProcess; line: string }> {
+  const child = spawn('taskset', ['-c', SERVER_CPU, process.execPath, ...args], {
+    cwd,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  return new Promise((resolve, reject) => {
+    let buf = '';
+    child.stdout!.on('data', (d: Buffer) => {
+      buf += d.toString();
+      const line = buf.split('\n').find((l) => ready.test(l));
+      if (line) resolve({ child, line });
+    });
+    child.on('exit', (code) => reject(new Error(`${args.join(' ')} exited ${code}: ${buf}`)));
+  });
+}
+
+async function wrk(url: string, bodyFile: string, key: string, connections: number): Promise<WrkResult> {
+  const { stdout } = await run(
+    'taskset',
+    [
+      '-c',
+      LOAD_CPU,
+      'wrk',
+      '-t1',
+      `-c${connections}`,
+      `-d${DURATION}s`,
+      '--latency',
+      '-s',
+      join(ROOT, 'bench/post.lua'),
+      url,
+    ],
+    { env: { ...process.env, BODY_FILE: bodyFile, KEY: key } },
+  );
+  const line = stdout.split('\n').find((l) => l.startsWith('JSON '));
+  if (!line) throw new Error(`wrk printed no summary:\n${stdout}`);
+  return JSON.parse(line.slice(5)) as WrkResult;
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+async function main() {
+  const dir = mkdtempSync(join(tmpdir(), 'airlock-bench-'));
+  const upstream = await startProcess(['bench/mock-upstream.ts', '--chunks', '20'], /"url"/);
+  const upstreamUrl = JSON.parse(upstream.line).url as string;
+  const configPath = join(dir, 'airlock.yaml');
+  writeFileSync(
+    configPath,
+    stringify({
+      version: 1,
+      dataDir: '.',
+      listeners: { client: { host: '127.0.0.1', port: 0 } },
+      upstreams: [{ name: 'mock', kind: 'openai', baseUrl: upstreamUrl, health: { interval: '1h' } }],
+      models: [{ alias: 'bench', targets: [{ upstream: 'mock', model: 'bench-upstream' }] }],
+      quotas: {
+        perKey: { requestsPerMinute: 100_000_000, concurrency: 1024, tokensPerDay: 1_000_000_000_000 },
+      },
+    }),
+  );
+  const { stdout } = await run(process.execPath, [
+    join(ROOT, 'bin/airlock.js'),
+    'keys',
+    'create',
+    '--config',
+    configPath,
+    '--owner',
+    'bench',
+    '--ttl',
+    '1d',
+    '--json',
+  ]);
+  const key = JSON.parse(stdout).key as string;
+  const gateway = await startProcess(['bin/airlock.js', 'serve', '--config', configPath], /airlock ready/);
+  const gatewayUrl = JSON.parse(gateway.line).client as string;
+
+  const bodies = {
+    json: { model: 'bench', messages: [{ role: 'user', content: 'x'.repeat(2048) }] },
+    sse: { model: 'bench', stream: true, messages: [{ role: 'user', content: 'x'.repeat(2048) }] },
+  };
+  const rows: Record<string, unknown>[] = [];
+  try {
+    for (const [mode, body] of Object.entries(bodies)) {
+      const bodyFile = join(dir, `${mode}.json`);
+      writeFileSync(bodyFile, JSON.stringify(body));
+      for (const connections of [1, 64]) {
+        const direct: WrkResult[] = [];
+        const through: WrkResult[] = [];
+        await wrk(`${upstreamUrl}/v1/chat/completions`, bodyFile, '', connections); // warm-up
+        await wrk(`${gatewayUrl}/v1/chat/completions`, bodyFile, key, connections);
+        // Interleave the two targets so drift on a noisy machine hits both alike.
+        for (let i = 0; i < RUNS; i++) {
+          direct.push(await wrk(`${upstreamUrl}/v1/chat/completions`, bodyFile, '', connections));
+          through.push(await wrk(`${gatewayUrl}/v1/chat/completions`, bodyFile, key, connections));
+        }
+        const bad = [...direct, ...through].reduce((n, r) => n + r.errors + r.non2xx, 0);
+        const rps = (rs: WrkResult[]) => median(rs.map((r) => r.requests / r.seconds));
+        const row = {
+          mode,
+          connections,
+          directP50ms: median(direct.map((r) => r.p50)),
+          directP99ms: median(direct.map((r) => r.p99)),
+          airlockP50ms: median(through.map((r) => r.p50)),
+          airlockP99ms: median(through.map((r) => r.p99)),
+          addedP50ms: median(through.map((r) => r.p50)) - median(direct.map((r) => r.p50)),
+          addedP99ms: median(through.map((r) => r.p99)) - median(direct.map((r) => r.p99)),
+          directRps: Math.round(rps(direct)),
+          airlockRps: Math.round(rps(through)),
+          rpsRatio: rps(through) / rps(direct),
+          failedRequests: bad,
+        };
+        rows.push(row);
+        process.stderr.write(`${JSON.stringify(row)}\n`);
+      }
+    }
+  } finally {
+    gateway.child.kill('SIGTERM');
+    upstream.child.kill('SIGTERM');
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const f = (n: unknown, d = 3) => (typeof n === 'number' ? n.toFixed(d) : String(n));
+  const table = [
+    '| mode | conns | direct p50 / p99 (ms) | airlock p50 / p99 (ms) | added p50 / p99 (ms) | direct rps | airlock rps | ratio |',
+    '|---|---|---|---|---|---|---|---|',
+    ...rows.map(
+      (r) =>
+        `| ${r.mode} | ${r.connections} | ${f(r.directP50ms)} / ${f(r.directP99ms)} | ${f(r.airlockP50ms)} / ${f(r.airlockP99ms)} | ${f(r.addedP50ms)} / ${f(r.addedP99ms)} | ${r.directRps} | ${r.airlockRps} | ${f(r.rpsRatio, 2)} |`,
+    ),
+  ].join('\n');
+  process.stdout.write(
+    `${JSON.stringify({ duration: DURATION, runs: RUNS, cpu: cpus()[0]?.model, rows }, null, 2)}\n\n${table}\n`,
+  );
+}
+
+await main();
