@@ -57,7 +57,11 @@ export function configMarkdown(): string {
   walk(configJsonSchema(), '', rows);
   const seen = new Set<string>();
   const lines = rows
-    .filter((r) => (seen.has(r.path) ? false : (seen.add(r.path), true)))
+    .filter((r) => {
+      if (seen.has(r.path)) return false;
+      seen.add(r.path);
+      return true;
+    })
     .map(
       (r) =>
         `| \`${r.path}\` | ${r.type} | ${r.def ? `\`${r.def}\`` : ''} | ${r.description.replace(/\|/g, '\\|')} |`,
