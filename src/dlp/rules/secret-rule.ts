@@ -103,10 +103,71 @@ function boundedSearcher(before: string, body: string, after: string): Searcher 
   };
 }
 
+/** Depth-0 scan of a (trusted) RE2 source: balanced and free of top-level alternation? */
+function isTopLevelSequence(source: string): boolean {
+  let depth = 0;
+  let inClass = false;
+  for (let i = 0; i < source.length; i++) {
+    const c = source[i];
+    if (c === '\\') i++;
+    else if (inClass) inClass = c !== ']';
+    else if (c === '[') inClass = true;
+    else if (c === '(') depth++;
+    else if (c === ')') depth--;
+    else if (c === '|' && depth === 0) return false;
+    if (depth < 0) return false;
+  }
+  return depth === 0 && !inClass;
+}
+
+// Capture groups (and the `d` flag) make every RE2 search several times slower, so the whole
+// text is searched without captures and only the short match is re-run to locate the `secret`
+// group: `^(?P<pre>PREFIX)(?P<secret>…` tells its offset by the length of `pre`.
+function twoPhaseSearcher(pattern: string): Searcher | undefined {
+  const at = pattern.indexOf('(?P<secret>');
+  if (at < 0) {
+    const re = compilePattern(pattern, 'g');
+    return { regex: re, spans: (text) => wholeMatches(re, text) };
+  }
+  const prefix = pattern.slice(0, at);
+  if (!isTopLevelSequence(prefix) || pattern.indexOf('(?P<secret>', at + 1) >= 0) return undefined;
+  const search = compilePattern(pattern.replace('(?P<secret>', '(?:'), 'g');
+  const locate = compilePattern(`^(?P<pre>${prefix})${pattern.slice(at)}`, '');
+  return {
+    regex: search,
+    *spans(text: string) {
+      search.lastIndex = 0;
+      for (;;) {
+        const m = search.exec(text);
+        if (m === null) return;
+        const g = locate.exec(m[0])?.groups;
+        const secret = g?.['secret'];
+        const start = m.index + (g?.['pre']?.length ?? 0);
+        const end = secret === undefined ? m.index + m[0].length : start + secret.length;
+        search.lastIndex = Math.max(end, m.index + 1);
+        yield secret === undefined ? { start: m.index, end } : { start, end };
+      }
+    },
+  };
+}
+
+function* wholeMatches(re: RE2, text: string): Generator<RawMatch> {
+  re.lastIndex = 0;
+  for (;;) {
+    const m = re.exec(text);
+    if (m === null) return;
+    const end = m.index + m[0].length;
+    re.lastIndex = end > m.index ? end : m.index + 1;
+    yield { start: m.index, end };
+  }
+}
+
 function searcherFor(pattern: string): Searcher {
   const bounded = BOUNDED.exec(pattern);
   if (bounded !== null && !bounded[2]!.includes('(?P<'))
     return boundedSearcher(bounded[1]!, bounded[2]!, bounded[3]!);
+  const fast = twoPhaseSearcher(pattern);
+  if (fast !== undefined) return fast;
   const re = compilePattern(pattern);
   return { regex: re, spans: (text) => spans(re, text) };
 }
