@@ -171,6 +171,13 @@ export const errorCatalogue = {
     message: 'The audit log is unavailable; requests are refused until it recovers.',
     expose: true,
   },
+  // inspect (P6)
+  dlp_blocked: {
+    status: 400,
+    type: 'invalid_request_error',
+    message: 'Request blocked: it contains sensitive data.',
+    expose: true,
+  },
   // admin
   admin_forbidden: {
     status: 403,
@@ -188,6 +195,44 @@ export const errorCatalogue = {
     status: 400,
     type: 'invalid_request_error',
     message: 'The requested lifetime exceeds the configured maximum.',
+    expose: true,
+  },
+  // secrets (P5) and local users (P2)
+  vault_unavailable: {
+    status: 503,
+    type: 'server_error',
+    message: 'The secret vault is unavailable.',
+    expose: true,
+  },
+  secret_not_found: { status: 404, type: 'invalid_request_error', message: 'No such secret.', expose: false },
+  invalid_credentials: {
+    status: 401,
+    type: 'authentication_error',
+    message: 'Invalid credentials.',
+    expose: true,
+  },
+  login_locked: {
+    status: 429,
+    type: 'rate_limit_error',
+    message: 'Too many failed logins; retry later.',
+    expose: true,
+  },
+  mfa_enrollment_required: {
+    status: 403,
+    type: 'permission_error',
+    message: 'Enrol TOTP first.',
+    expose: true,
+  },
+  invalid_session: {
+    status: 401,
+    type: 'authentication_error',
+    message: 'Session invalid or expired.',
+    expose: true,
+  },
+  csrf_failed: {
+    status: 403,
+    type: 'permission_error',
+    message: 'Missing or invalid CSRF token.',
     expose: true,
   },
   // config and start-up (CLI only)
@@ -216,14 +261,21 @@ export class AirlockError extends Error {
   readonly detail: string | undefined;
   /** Seconds for Retry-After on 429/503. */
   readonly retryAfter: number | undefined;
+  /** Safe, specific addition to the public message (finding types, a parameter name) — never a
+   *  value, an address or a secret. */
+  readonly publicDetail: string | undefined;
 
-  constructor(code: ErrorCode, opts: { detail?: string; retryAfter?: number; cause?: unknown } = {}) {
+  constructor(
+    code: ErrorCode,
+    opts: { detail?: string; retryAfter?: number; cause?: unknown; publicDetail?: string } = {},
+  ) {
     super(errorCatalogue[code].message, opts.cause === undefined ? undefined : { cause: opts.cause });
     this.name = 'AirlockError';
     this.code = code;
     this.status = errorCatalogue[code].status;
     this.detail = opts.detail;
     this.retryAfter = opts.retryAfter;
+    this.publicDetail = opts.publicDetail;
   }
 }
 

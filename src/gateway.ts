@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { type AirlockConfig, durationMs } from './config/schema.ts';
+import { createDlpEngine } from './dlp/engine.ts';
 import { registerAdminSurface } from './http/admin-surface.ts';
 import { createGatewayMetrics, type GatewayMetrics } from './http/metrics.ts';
 import { registerOpenAiSurface } from './http/openai-surface.ts';
@@ -13,6 +14,7 @@ import { createAccountStage } from './http/stages/account.ts';
 import { createAuthenticateStage } from './http/stages/authenticate.ts';
 import { createAdminAuthorizeStage, createScopeAuthorizeStage } from './http/stages/authorize.ts';
 import { createForwardStage } from './http/stages/forward.ts';
+import { createInspectInStage, createInspectOutStage } from './http/stages/inspect.ts';
 import { createPassThroughStage } from './http/stages/passthrough.ts';
 import { createQuotaStage } from './http/stages/quota.ts';
 import { type AuditSink, createBodyHasher, createRecordStage, toJsonObject } from './http/stages/record.ts';
@@ -75,6 +77,8 @@ export function createGateway(config: AirlockConfig, deps: GatewayDeps): Gateway
   const hasher = deps.bodyHashKey ? createBodyHasher(deps.bodyHashKey) : undefined;
   const authenticator = createApiKeyAuthenticator({ store: deps.store, pepper });
   const budgets = createTokenBudgets({ store: deps.store });
+  // Detectors compile once here; a broken custom rule stops start-up, not the first request.
+  const dlp = createDlpEngine(config.dlp);
   const quota = createQuotaStage({ quotas: config.quotas, budgets });
   const account = createAccountStage({ budgets, budgetScopes: quota.budgetScopes });
   const catalogue = {
@@ -88,9 +92,12 @@ export function createGateway(config: AirlockConfig, deps: GatewayDeps): Gateway
       createResolveStage({ router: deps.router }),
       createScopeAuthorizeStage(),
       quota,
-      createPassThroughStage('inspect-in'),
+      createInspectInStage({ engine: dlp, actions: config.dlp.actions }),
       createPassThroughStage('obligations'),
+      // account registers its per-chunk hook before inspect-out's: tokens are counted as the
+      // upstream generates them, even while inspect-out holds text back.
       account,
+      createInspectOutStage({ engine: dlp, actions: config.dlp.actions }),
     ],
     forward: createForwardStage({ router: deps.router, catalogue, startedAt: Date.now() }),
     record: createRecordStage({ sink: deps.audit, surface: 'openai', hasher, settle: account.settle }),

@@ -2,6 +2,7 @@
 // from it (scripts/generate-schema.ts); a freshness check in the test command keeps them in step.
 // Every object is strict: an unknown field is an error that names its path, never silently ignored.
 import { z } from 'zod';
+import { dlpConfigSchema } from '../dlp/config.ts';
 import { auditConfigSchema } from '../evidence/config.ts';
 
 const duration = z
@@ -159,6 +160,9 @@ export const configSchema = z
       })
       .prefault({}),
     audit: auditConfigSchema,
+    dlp: dlpConfigSchema
+      .prefault({})
+      .describe('Data loss prevention: detectors and actions on prompts and outputs.'),
     egress: z
       .strictObject({
         allow: z

@@ -69,6 +69,7 @@ export function registerAdminSurface(app: FastifyInstance, deps: AdminSurfaceDep
         trail: [],
         cleanups: [],
         chunkHooks: [],
+        findings: [],
       };
       reply.header('x-request-id', ctx.requestId);
       const pipeline: Pipeline = {

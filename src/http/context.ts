@@ -51,7 +51,7 @@ export interface RequestContext {
   readonly clientAddress: string;
   readonly headers: Readonly<Record<string, string | string[] | undefined>>;
   /** Validated body; unknown fields are kept for upstreams that understand them. */
-  readonly body: Record<string, unknown>;
+  body: Record<string, unknown>;
   readonly stream: boolean;
   /** Aborted when the client disconnects. */
   readonly signal: AbortSignal;
@@ -64,6 +64,8 @@ export interface RequestContext {
   readonly cleanups: (() => void)[];
   /** Called per streamed chunk by the inspect-out / account stages; may end the stream with an error. */
   readonly chunkHooks: ((chunk: Record<string, unknown>, ctx: RequestContext) => void)[];
+  /** DLP findings (type, where, count — never the value), in and out; for audit and policy. */
+  readonly findings: InspectionFinding[];
   upstreamStatus?: number;
   /** How much of the trail the pre-forward audit entry already carries. */
   trailRecorded?: number;
@@ -75,4 +77,12 @@ export interface RequestContext {
 
 export function isModelEndpoint(op: Operation): op is Endpoint {
   return op === 'chat' || op === 'completions' || op === 'embeddings';
+}
+
+export interface InspectionFinding {
+  readonly direction: 'input' | 'output';
+  readonly type: string;
+  readonly ruleId: string;
+  readonly field: string;
+  readonly action: string;
 }

@@ -18,7 +18,8 @@ export function openAiErrorBody(err: AirlockError, publicMessage?: string): Reco
     };
   }
   const spec = errorCatalogue[err.code];
-  return { error: { message: publicMessage ?? spec.message, type: spec.type, param: null, code: err.code } };
+  const message = publicMessage ?? (err.publicDetail ? `${spec.message} ${err.publicDetail}` : spec.message);
+  return { error: { message, type: spec.type, param: null, code: err.code } };
 }
 
 /** The HTTP status a client sees: an upstream's 4xx keeps its status; everything else the catalogue's. */

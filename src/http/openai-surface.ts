@@ -71,6 +71,7 @@ export function registerOpenAiSurface(app: FastifyInstance, deps: OpenAiSurfaceD
       trail: [],
       cleanups: [],
       chunkHooks: [],
+      findings: [],
     };
     reply.header('x-request-id', ctx.requestId);
 
@@ -114,7 +115,15 @@ async function deliver(
   deps: Pick<OpenAiSurfaceDeps, 'metrics' | 'hasher'>,
 ): Promise<void> {
   if (result.kind === 'json') {
-    for (const hook of ctx.chunkHooks) hook(result.body, ctx);
+    try {
+      for (const hook of ctx.chunkHooks) hook(result.body, ctx);
+    } catch (err) {
+      // inspect-out blocked the answer (or a hook failed): record, then refuse; nothing leaks.
+      ctx.error ??= toAirlockError(err);
+      await commit().catch(() => {});
+      sendOpenAiError(reply, ctx.error);
+      return;
+    }
     const text = JSON.stringify(result.body);
     if (deps.hasher) ctx.responseBodyHash = deps.hasher.digest(text);
     try {

@@ -70,6 +70,7 @@ export function createRecordStage(deps: {
             operation: ctx.operation,
             model: ctx.model?.alias ?? null,
             stream: ctx.stream,
+            findings: ctx.findings,
             requestBodyHash:
               deps.hasher && ctx.operation !== 'models' ? deps.hasher.digest(JSON.stringify(ctx.body)) : null,
             trail: ctx.trail,
@@ -96,6 +97,7 @@ export function createRecordStage(deps: {
             upstreamStatus: ctx.upstreamStatus ?? null,
             stream: ctx.stream,
             responseBodyHash: ctx.responseBodyHash ?? null,
+            findings: ctx.findings.filter((f) => f.direction === 'output'),
             usage: { promptTokens: ctx.usage.promptTokens, completionTokens: ctx.usage.completionTokens },
             durationMs: Math.round((performance.now() - ctx.startedAt) * 1000) / 1000,
             clientAborted: ctx.signal.aborted,
