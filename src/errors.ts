@@ -93,6 +93,30 @@ export const errorCatalogue = {
     message: 'The API key has been revoked.',
     expose: true,
   },
+  invalid_token: {
+    status: 401,
+    type: 'authentication_error',
+    message: 'The token is not valid.',
+    expose: true,
+  },
+  expired_token: {
+    status: 401,
+    type: 'authentication_error',
+    message: 'The token has expired.',
+    expose: true,
+  },
+  revoked_token: {
+    status: 401,
+    type: 'authentication_error',
+    message: 'The token has been revoked.',
+    expose: true,
+  },
+  invalid_client_certificate: {
+    status: 401,
+    type: 'authentication_error',
+    message: 'The client certificate is not accepted.',
+    expose: true,
+  },
   // resolve
   model_not_found: {
     status: 404,
