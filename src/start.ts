@@ -83,7 +83,19 @@ export async function startAirlock(loaded: LoadedConfig, opts: StartOptions): Pr
         {
           logger: {
             info: (obj, msg) => logger.info({ worker: u.name, ...obj }, msg),
-            warn: (obj, msg) => logger.warn({ worker: u.name, ...obj }, msg),
+            warn: (obj, msg) => {
+              logger.warn({ worker: u.name, ...obj }, msg);
+              // The worker's egress guard reports refusals on stderr; they are evidence (P1).
+              if (obj.event === 'egress_denied')
+                audit
+                  .append({
+                    type: 'egress.denied',
+                    outcome: 'deny',
+                    code: 'egress_denied',
+                    detail: toJsonObject({ worker: u.name, ...obj }),
+                  })
+                  .catch(() => {});
+            },
             error: (obj, msg) => logger.error({ worker: u.name, ...obj }, msg),
           },
           onEvent: (e) => {
