@@ -1,0 +1,157 @@
+// Verifies airlock's own task tokens: the same checks as IdP JWTs (EdDSA only, kid from airlock's
+// keyring, typ at+jwt, iss, aud, exp, nbf, iat, lifetime cap) plus a revocation check — by task and
+// by jti — on every use, and a use record for the audit log (P8). Abstains on tokens from any
+// other issuer so the IdP authenticator can take them.
+import * as jose from 'jose';
+import { subjectKinds } from './config.ts';
+import {
+  bearerToken,
+  inspectToken,
+  joseReason,
+  KeyResolutionError,
+  lifetimeReason,
+  type OnReject,
+  type RejectReason,
+  rejectFor,
+} from './jwt-common.ts';
+import { type IdentityPrincipal, parseActor, parseScope, pipelineScopes, stringList } from './principal.ts';
+import type { RevocationStore } from './revocation-store.ts';
+import { TASK_ID, TASK_TOKEN_TYP } from './task-token-service.ts';
+import type { SigningKeyring } from './token-signing-keys.ts';
+import type { Authenticator, AuthRequest, AuthResult } from './types.ts';
+
+export interface TaskTokenAuthenticatorConfig {
+  readonly issuer: string;
+  readonly audience: string;
+  readonly maxLifetimeMs: number;
+  readonly skewMs: number;
+  readonly maxDelegationDepth: number;
+}
+
+export interface TaskTokenUseEvent {
+  readonly type: 'task_token.used';
+  readonly outcome: 'accepted' | 'rejected';
+  readonly reason?: RejectReason;
+  readonly jti: string;
+  readonly taskId: string;
+  readonly sub: string;
+  readonly act: unknown;
+  readonly surface: AuthRequest['surface'];
+}
+
+export interface TaskTokenAuthenticatorDeps {
+  readonly keyring: Pick<SigningKeyring, 'publicKey'>;
+  readonly revocations: Pick<RevocationStore, 'isRevoked'>;
+  readonly now?: () => number;
+  /** Every use of a verified token, accepted or not (the lead wires it to the audit log). */
+  readonly onUse?: (event: TaskTokenUseEvent) => void;
+  readonly onReject?: OnReject;
+}
+
+export function createTaskTokenAuthenticator(
+  config: TaskTokenAuthenticatorConfig,
+  deps: TaskTokenAuthenticatorDeps,
+): Authenticator {
+  const now = deps.now ?? Date.now;
+  const skewSec = config.skewMs / 1000;
+  const maxLifetimeSec = config.maxLifetimeMs / 1000;
+
+  const resolveKey = (header: jose.JWTHeaderParameters) => {
+    if (header.alg !== 'EdDSA') throw new KeyResolutionError('alg_not_allowed');
+    const key = typeof header.kid === 'string' ? deps.keyring.publicKey(header.kid) : undefined;
+    if (!key) throw new KeyResolutionError('unknown_kid');
+    return key;
+  };
+
+  const reject = (reason: RejectReason, prefix?: string): AuthResult => {
+    deps.onReject?.({ authenticator: 'task-token', reason, ...(prefix ? { credentialPrefix: prefix } : {}) });
+    return rejectFor(reason, prefix);
+  };
+
+  async function authenticate(req: AuthRequest): Promise<AuthResult> {
+    const token = bearerToken(req.headers);
+    if (token === undefined) return { kind: 'abstain' };
+    const shape = inspectToken(token);
+    if (shape.kind !== 'jwt' || shape.payload.iss !== config.issuer) return { kind: 'abstain' };
+
+    const t = now();
+    let payload: jose.JWTPayload;
+    try {
+      ({ payload } = await jose.jwtVerify(token, resolveKey, {
+        algorithms: ['EdDSA'],
+        issuer: config.issuer,
+        audience: config.audience,
+        typ: TASK_TOKEN_TYP,
+        clockTolerance: skewSec,
+        currentDate: new Date(t),
+        requiredClaims: ['exp', 'iat', 'jti', 'sub', 'task_id'],
+      }));
+    } catch (err) {
+      return reject(joseReason(err));
+    }
+    const jti = payload.jti as string;
+    const prefix = `tt:${jti.slice(0, 12)}`;
+    const lifetime = lifetimeReason(payload, Math.floor(t / 1000), skewSec, maxLifetimeSec);
+    if (lifetime) return reject(lifetime, prefix);
+    const taskId = payload.task_id;
+    const scope = parseScope(payload.scope ?? '');
+    const act = parseActor(payload.act, config.maxDelegationDepth);
+    const roles = stringList(payload.roles);
+    const kind = payload.airlock_kind;
+    if (
+      typeof taskId !== 'string' ||
+      !TASK_ID.test(taskId) ||
+      scope === undefined ||
+      act === 'invalid' ||
+      roles === undefined ||
+      (payload.tenant !== undefined && typeof payload.tenant !== 'string') ||
+      typeof kind !== 'string' ||
+      !([...subjectKinds, 'workload'] as string[]).includes(kind)
+    )
+      return reject('bad_claims', prefix);
+
+    const sub = payload.sub as string;
+    const use = (outcome: 'accepted' | 'rejected', reason?: RejectReason) =>
+      deps.onUse?.({
+        type: 'task_token.used',
+        outcome,
+        ...(reason ? { reason } : {}),
+        jti,
+        taskId,
+        sub,
+        act: act ?? null,
+        surface: req.surface,
+      });
+    // Task tokens are client credentials; the admin surface never accepts them (separation of duty).
+    if (req.surface !== 'client') {
+      use('rejected', 'wrong_surface');
+      return reject('wrong_surface', prefix);
+    }
+    if (await deps.revocations.isRevoked({ taskId, jti }, new Date(t))) {
+      use('rejected', 'revoked');
+      return reject('revoked', prefix);
+    }
+    use('accepted');
+    const principal: IdentityPrincipal = {
+      kind: 'client',
+      id: sub,
+      credentialId: jti,
+      credentialPrefix: prefix,
+      expiresAt: new Date((payload.exp as number) * 1000),
+      scopes: pipelineScopes(scope),
+      identity: {
+        subjectKind: kind as IdentityPrincipal['identity']['subjectKind'],
+        credentialKind: 'task-token',
+        issuer: config.issuer,
+        roles,
+        ...(typeof payload.tenant === 'string' ? { tenant: payload.tenant } : {}),
+        scope,
+        ...(act ? { act } : {}),
+        taskId,
+      },
+    };
+    return { kind: 'authenticated', principal };
+  }
+
+  return { id: 'task-token', authenticate };
+}
