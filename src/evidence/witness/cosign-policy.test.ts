@@ -58,3 +58,19 @@ test('policy: k outside 1..n distinct keys → RangeError', () => {
   assert.throws(() => verifyCosignedCheckpoint(cp.note, log.vkey, vkeys, 0), RangeError);
   assert.throws(() => verifyCosignedCheckpoint(cp.note, log.vkey, [vkeys[0]!, vkeys[0]!], 2), RangeError);
 });
+
+test('wiring: witness URLs become egress entries; no witnesses → no publisher', async () => {
+  const { witnessEgressEntries, openCosignPublisher } = await import('./wiring.ts');
+  const { witnessingConfigSchema } = await import('./config.ts');
+  const config = witnessingConfigSchema.parse({
+    witnesses: [
+      { url: 'https://w1.example.org/witness', vkey: vkeys[0] },
+      { url: 'http://[fd00::5]:7380', vkey: vkeys[1] },
+    ],
+    k: 2,
+  });
+  assert.deepEqual(witnessEgressEntries(config), ['w1.example.org:443', '[fd00::5]:7380']);
+  const none = witnessingConfigSchema.parse({});
+  assert.equal(openCosignPublisher(none, { log: {} as never, logVkey: log.vkey, dataDir: '/x' }), undefined);
+  assert.equal(witnessingConfigSchema.safeParse({ witnesses: config.witnesses, k: 3 }).success, false);
+});
