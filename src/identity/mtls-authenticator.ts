@@ -18,6 +18,13 @@ export interface MtlsAuthenticatorDeps {
   readonly trustBundlePem?: string;
   readonly now?: () => number;
   readonly onReject?: OnReject;
+  /**
+   * True when the listener's clientCa is exactly this trust bundle, so Node's `authorized` already
+   * means "chains to the bundle". Needed for SVIDs issued by intermediates: Node does not expose the
+   * client's intermediates on the server side (getPeerCertificate(true) returns the leaf alone; see
+   * nodejs/node#65579), so the re-check below can only follow a chain it can see.
+   */
+  readonly listenerCaIsBundle?: boolean;
 }
 
 export interface MtlsAuthenticator extends Authenticator {
@@ -118,7 +125,10 @@ export function createMtlsAuthenticator(
     if (!within(leaf, t))
       return reject(t < leaf.validFromDate.getTime() ? 'not_yet_valid' : 'expired', prefix);
     if (leaf.ca) return reject('ca_certificate', prefix);
-    if (!chainsToBundle(leaf, intermediates, anchors, t)) return reject('untrusted_chain', prefix);
+    const chained =
+      chainsToBundle(leaf, intermediates, anchors, t) ||
+      (deps.listenerCaIsBundle === true && intermediates.length === 0);
+    if (!chained) return reject('untrusted_chain', prefix);
     const spiffe = spiffeIdOf(leaf);
     if (!spiffe) return reject('not_spiffe', prefix);
     if (spiffe.trustDomain !== config.trustDomain) return reject('wrong_trust_domain', prefix);

@@ -1,6 +1,8 @@
 // Shared fixtures for the identity suites: IdP signing keys, a JWKS file, token makers.
+
+import { execFileSync } from 'node:child_process';
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as jose from 'jose';
@@ -85,7 +87,7 @@ export async function idpToken(opts: TokenOptions = {}): Promise<string> {
       kid: key.kid,
       typ: 'JWT',
       ...opts.header,
-    } as jose.JWSHeaderParameters)
+    } as jose.CompactJWSHeaderParameters)
     .sign(key.privateKey);
 }
 
@@ -95,3 +97,106 @@ export const bearer = (token: string) => ({
   headers: { authorization: `Bearer ${token}` },
   surface: 'client' as const,
 });
+
+/** True when the openssl CLI is available (the mTLS suites generate their PKI with it). */
+export function hasOpenssl(): boolean {
+  try {
+    execFileSync('openssl', ['version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export interface Issued {
+  readonly cert: string;
+  readonly key: string;
+  readonly certPath: string;
+  readonly keyPath: string;
+}
+
+/** A throwaway PKI in a temp folder: P-256 CAs and leaves made with the openssl CLI. */
+export function createPki() {
+  const dir = mkdtempSync(join(tmpdir(), 'airlock-pki-'));
+  let n = 0;
+  const ossl = (args: string[]) =>
+    execFileSync('openssl', args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
+  const files = (name: string) => ({ keyPath: join(dir, `${name}.key`), certPath: join(dir, `${name}.pem`) });
+  const read = (f: { keyPath: string; certPath: string }): Issued => ({
+    ...f,
+    cert: readFileSync(f.certPath, 'utf8'),
+    key: readFileSync(f.keyPath, 'utf8'),
+  });
+  const newKey = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes'];
+
+  function ca(name: string): Issued {
+    const f = files(name);
+    ossl([
+      'req',
+      '-x509',
+      ...newKey,
+      '-keyout',
+      f.keyPath,
+      '-out',
+      f.certPath,
+      '-days',
+      '3',
+      '-subj',
+      `/CN=${name}`,
+      '-addext',
+      'basicConstraints=critical,CA:TRUE',
+      '-addext',
+      'keyUsage=critical,keyCertSign,cRLSign',
+    ]);
+    return read(f);
+  }
+
+  function issue(name: string, issuer: Issued, ext: string[]): Issued {
+    const f = files(name);
+    const csr = join(dir, `${name}.csr`);
+    const extFile = join(dir, `${name}.ext`);
+    writeFileSync(extFile, `${ext.join('\n')}\n`);
+    ossl(['req', ...newKey, '-keyout', f.keyPath, '-out', csr, '-subj', `/CN=${name}`]);
+    ossl([
+      'x509',
+      '-req',
+      '-in',
+      csr,
+      '-CA',
+      issuer.certPath,
+      '-CAkey',
+      issuer.keyPath,
+      '-set_serial',
+      String(++n + 1000),
+      '-days',
+      '2',
+      '-out',
+      f.certPath,
+      '-extfile',
+      extFile,
+    ]);
+    return read(f);
+  }
+
+  const leafExt = (sans: string) => [
+    'basicConstraints=critical,CA:FALSE',
+    'keyUsage=critical,digitalSignature',
+    'extendedKeyUsage=clientAuth,serverAuth',
+    `subjectAltName=${sans}`,
+  ];
+  return {
+    dir,
+    ca,
+    intermediate: (name: string, issuer: Issued) =>
+      issue(name, issuer, [
+        'basicConstraints=critical,CA:TRUE,pathlen:0',
+        'keyUsage=critical,keyCertSign,cRLSign',
+      ]),
+    leaf: (name: string, issuer: Issued, sans: string) => issue(name, issuer, leafExt(sans)),
+    write(name: string, text: string): string {
+      const p = join(dir, name);
+      writeFileSync(p, text);
+      return p;
+    },
+  };
+}

@@ -279,7 +279,7 @@ test('jwt: admin role opens the admin surface only; others stay client', async (
 
 test('config: clock skew over 5 minutes and an HMAC-less algorithm list with HS256 are refused', () => {
   assert.throws(() => issuerConfig({ jwksFile, clockSkew: '6m' }));
-  assert.throws(() => issuerConfig({ jwksFile, algorithms: ['HS256'] }));
-  assert.throws(() => issuerConfig({ jwksFile, algorithms: ['none'] }));
+  assert.throws(() => issuerConfig({ jwksFile, algorithms: ['HS256'] as never }));
+  assert.throws(() => issuerConfig({ jwksFile, algorithms: ['none'] as never }));
   assert.throws(() => issuerConfig({}));
 });
