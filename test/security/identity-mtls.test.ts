@@ -25,7 +25,7 @@ let pki: ReturnType<typeof createPki>;
 let caA: Issued;
 let caB: Issued;
 let caC: Issued;
-let certs: Record<string, Issued>;
+let certs: Record<string, Issued & { chain?: string }>;
 const listeners: Listener[] = [];
 const rejects: RejectEvent[] = [];
 
