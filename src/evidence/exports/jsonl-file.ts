@@ -89,7 +89,7 @@ export function createJsonlFileExporter(
           continue;
         }
         const bytes = Buffer.byteLength(line);
-        await openFile();
+        if (!handle) await openFile(); // learns the live file's size
         if (size + chunkBytes > 0 && size + chunkBytes + bytes > opts.maxBytes) {
           await writeChunk();
           await rotate();

@@ -77,6 +77,7 @@ export function createOtlpTraceExporter(opts: OtlpTraceExporterOptions): OtlpTra
   let failure: string | undefined;
   let exported = 0;
   let closed = false;
+  let kickScheduled = false;
 
   function arm(delayMs: number): void {
     if (timer !== undefined || closed) return;
@@ -169,8 +170,16 @@ export function createOtlpTraceExporter(opts: OtlpTraceExporterOptions): OtlpTra
         return;
       }
       for (const s of spans) queue.push(s);
-      if (queue.size >= opts.maxBatch) kick();
-      else arm(opts.intervalMs);
+      if (queue.size >= opts.maxBatch) {
+        // Encoding and sending happen on a later turn of the event loop, never in the request's.
+        if (!kickScheduled) {
+          kickScheduled = true;
+          setImmediate(() => {
+            kickScheduled = false;
+            kick();
+          });
+        }
+      } else arm(opts.intervalMs);
     },
     flush,
     async close() {
