@@ -85,7 +85,7 @@ describe('users attacks (sqlite)', () => {
     const post = (headers: Record<string, string>) =>
       app.inject({ method: 'POST', url: '/admin/v1/whoami?surface=client', headers: { cookie, ...headers } });
     for (const headers of [
-      {},
+      {} as Record<string, string>,
       { 'x-csrf-token': 'x'.repeat(43) },
       { 'x-csrf-token': b.csrf },
       { 'x-csrf-token': '' },
