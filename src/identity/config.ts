@@ -155,6 +155,18 @@ export const identityConfigSchema = z
       })
       .prefault({}),
   })
+  .superRefine((cfg, ctx) => {
+    // airlock's own tokens are routed by `iss`; an IdP with the same issuer would shadow them.
+    const own = cfg.tokens.issuer ?? cfg.audience;
+    cfg.jwt?.issuers.forEach((i, n) => {
+      if (i.issuer === own)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['jwt', 'issuers', n, 'issuer'],
+          message: `must differ from airlock's own token issuer (${own})`,
+        });
+    });
+  })
   .prefault({})
   .describe('Identity beyond API keys: IdP JWTs, mTLS/SPIFFE, just-in-time task tokens.');
 
