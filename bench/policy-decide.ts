@@ -1,0 +1,120 @@
+// Micro-benchmark: µs per decision through the Cedar decision point, on a cache hit and on a miss,
+// with the shipped default policies plus a realistic guard set (DLP findings, token size, network,
+// an approval-gated permit). Budget (DESIGN.md §9): authorize 10 µs hit / 150 µs miss.
+// Also: discovery (listAllowed over 50 models) and the raw engine call for reference.
+// Run: . scripts/node24.sh && node bench/policy-decide.ts [--json]
+import { createCedarDecisionPoint } from '../src/policy/cedar-decision-point.ts';
+import { defaultPolicySource } from '../src/policy/compile.ts';
+import type { DecisionRequest, PolicyEntity } from '../src/policy/types.ts';
+
+const guards = `
+@id("guard.no-secrets")
+forbid (principal, action in Airlock::Action::"models", resource)
+when { context.findings.containsAny(["secret.aws", "secret.github", "secret.private-key"]) };
+
+@id("guard.big-prompts")
+forbid (principal, action == Airlock::Action::"chat", resource)
+when { context has tokenEstimate && context.tokenEstimate > 6000 && resource.tier == "small" };
+
+@id("guard.quarantine-net")
+forbid (principal, action, resource is Airlock::Model)
+when { context has clientAddress && context.clientAddress.isInRange(ip("10.66.0.0/16")) };
+
+@id("premium.approval")
+@approval("ml-leads")
+@ttl("15m")
+permit (principal is Airlock::ServiceAccount, action == Airlock::Action::"chat", resource is Airlock::Model)
+when { resource.tier == "premium" && principal.scopes.models.contains("premium-pool") };
+`;
+
+const pdp = createCedarDecisionPoint({
+  policies: `${defaultPolicySource().text}\n${guards}`,
+  version: 'bench',
+  cacheSize: 100_000,
+});
+const noCache = createCedarDecisionPoint({
+  policies: `${defaultPolicySource().text}\n${guards}`,
+  version: 'bench-nocache',
+  cacheSize: 0,
+});
+
+const principal: PolicyEntity = {
+  type: 'ServiceAccount',
+  id: 'billing-app',
+  attrs: { kind: 'client', scopes: { models: ['gpt-4o', 'llama-3-8b', 'mistral-7b'], endpoints: ['*'] } },
+};
+const request = (tokens: number): DecisionRequest => ({
+  principal,
+  action: 'chat',
+  resource: { type: 'Model', id: 'llama-3-8b', attrs: { alias: 'llama-3-8b', tier: 'standard' } },
+  context: { findings: ['pii.email'], tokenEstimate: tokens, clientAddress: '10.1.2.3', stream: true },
+});
+
+function measure(label: string, n: number, fn: (i: number) => void): number {
+  for (let i = 0; i < Math.min(n, 2_000); i++) fn(i + 1_000_000);
+  const samples: number[] = [];
+  const rounds = 5;
+  for (let r = 0; r < rounds; r++) {
+    const t0 = performance.now();
+    for (let i = 0; i < n; i++) fn(r * n + i);
+    samples.push(((performance.now() - t0) * 1000) / n);
+  }
+  samples.sort((a, b) => a - b);
+  const median = samples[Math.floor(rounds / 2)]!;
+  if (!json)
+    console.log(`${label.padEnd(44)} ${median.toFixed(2).padStart(8)} µs  (best ${samples[0]!.toFixed(2)})`);
+  return median;
+}
+
+const json = process.argv.includes('--json');
+const hot = request(500);
+pdp.decide(hot);
+const hit = measure('decide, cache hit', 50_000, () => pdp.decide(hot));
+// Every call carries a new tokenEstimate, which a policy reads: always a miss.
+const miss = measure('decide, cache miss (new context)', 2_000, (i) => pdp.decide(request(i)));
+const uncached = measure('decide, cache off', 2_000, () => noCache.decide(hot));
+const admin = measure('decide, admin action (miss)', 2_000, (i) =>
+  noCache.decide({
+    principal: {
+      type: 'ServiceAccount',
+      id: `ops-${i}`,
+      attrs: { kind: 'admin', scopes: { models: [], endpoints: [] } },
+    },
+    action: 'admin/keys.create',
+    resource: { type: 'AdminObject', id: 'keys' },
+  }),
+);
+const models = Array.from({ length: 50 }, (_, i) => ({
+  type: 'Model',
+  id: `model-${i}`,
+  attrs: { alias: `model-${i}`, tier: 'standard' },
+}));
+const scoped: PolicyEntity = {
+  ...principal,
+  attrs: {
+    kind: 'client',
+    scopes: { models: models.filter((_, i) => i % 3 === 0).map((m) => m.id), endpoints: ['*'] },
+  },
+};
+const listWarm = measure('listAllowed 50 models, warm cache', 200, () =>
+  pdp.listAllowed(scoped, 'models/list', models),
+);
+const listCold = measure('listAllowed 50 models, cache off', 20, () =>
+  noCache.listAllowed(scoped, 'models/list', models),
+);
+
+const result = {
+  node: process.version,
+  hitUs: hit,
+  missUs: miss,
+  cacheOffUs: uncached,
+  adminMissUs: admin,
+  listAllowed50WarmUs: listWarm,
+  listAllowed50ColdUs: listCold,
+  budget: { hitUs: 10, missUs: 150 },
+};
+if (json) console.log(JSON.stringify(result));
+else
+  console.log(
+    `budget: hit ${hit <= 10 ? 'ok' : 'OVER'} (10 µs), miss ${miss <= 150 ? 'ok' : 'OVER'} (150 µs)`,
+  );

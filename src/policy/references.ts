@@ -1,0 +1,85 @@
+// What a set of policies reads, computed once at load from the policies' JSON form. The decision
+// point hands Cedar (and keys its cache on) only these inputs: context fields named by the policies,
+// entity attributes named by them, and tags only when a policy reads tags. Conservative by design:
+// an attribute name read anywhere is kept on every entity, so a projection never hides an input.
+import type { Expr, PolicyJson } from '@cedar-policy/cedar-wasm/nodejs';
+
+export interface References {
+  /** Context fields read (`context.x`, `context has x`), or 'all' when the whole record is used. */
+  readonly context: ReadonlySet<string> | 'all';
+  /** Attribute names read through `.` or `has` on anything but the context record. */
+  readonly attrs: ReadonlySet<string>;
+  /** Whether any policy calls getTag / hasTag. */
+  readonly tags: boolean;
+  /** Whether the action's group membership can matter (`action in …` in scope or conditions). */
+  readonly action: boolean;
+}
+
+type Walker = { context: Set<string> | 'all'; attrs: Set<string>; tags: boolean; action: boolean };
+
+function isContext(e: Expr): boolean {
+  return (e as { Var?: string }).Var === 'context';
+}
+
+function walk(e: unknown, w: Walker): void {
+  if (e === null || typeof e !== 'object') return;
+  if (Array.isArray(e)) {
+    for (const x of e) walk(x, w);
+    return;
+  }
+  const node = e as Record<string, unknown>;
+  if ((node as { Var?: string }).Var === 'context') {
+    // Reached only when `context` is used as a whole value (attribute access returns early below).
+    w.context = 'all';
+    return;
+  }
+  if ('Value' in node) return;
+  if ((node as { Var?: string }).Var === 'action') {
+    w.action = true;
+    return;
+  }
+  const dot = node['.'] as { left: Expr; attr: string } | undefined;
+  const has = node.has as { left: Expr; attr: string | string[] } | undefined;
+  const access = dot ?? has;
+  if (access) {
+    const names = Array.isArray(access.attr) ? access.attr : [access.attr];
+    if (isContext(access.left)) {
+      const first = names[0];
+      if (w.context !== 'all' && first !== undefined) w.context.add(first);
+      // Deeper names are attributes of records or entities inside the context.
+      for (const n of names.slice(1)) w.attrs.add(n);
+    } else {
+      for (const n of names) w.attrs.add(n);
+      walk(access.left, w);
+    }
+    return;
+  }
+  if ('getTag' in node || 'hasTag' in node) w.tags = true;
+  for (const v of Object.values(node)) walk(v, w);
+}
+
+export function analyzeReferences(policy: PolicyJson): References {
+  const w: Walker = {
+    context: new Set(),
+    attrs: new Set(),
+    tags: false,
+    action: policy.action.op === 'in' || policy.action.op === '==',
+  };
+  for (const clause of policy.conditions) walk(clause.body, w);
+  return w;
+}
+
+export function mergeReferences(list: readonly References[]): References {
+  let context: Set<string> | 'all' = new Set();
+  const attrs = new Set<string>();
+  let tags = false;
+  let action = false;
+  for (const r of list) {
+    action ||= r.action;
+    if (r.context === 'all' || context === 'all') context = 'all';
+    else for (const k of r.context) context.add(k);
+    for (const a of r.attrs) attrs.add(a);
+    tags ||= r.tags;
+  }
+  return { context, attrs, tags, action };
+}
