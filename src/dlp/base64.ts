@@ -1,5 +1,6 @@
 // Secrets are often pasted base64-encoded (Kubernetes Secrets, Docker auths, data: URLs). Small
 // base64 tokens are decoded and scanned once more; a hit reports the whole encoded token.
+import type { PreparedText } from './prepared.ts';
 import { compilePattern } from './rules/secret-rule.ts';
 import type { RawMatch } from './types.ts';
 
@@ -26,25 +27,46 @@ function asText(bytes: Buffer): string | undefined {
   return text.includes('\uFFFD') ? undefined : text;
 }
 
+/** Base64 of text mixes upper and lower case letters; identifiers such as `snake_case_names` or
+ *  `ALL_CAPS_CONSTANTS` and hex digests do not, so they are not decoded. Checked on raw bytes. */
+function looksEncoded(bytes: Buffer, start: number, end: number): boolean {
+  let upper = false;
+  let lower = false;
+  for (let i = start; i < end; i++) {
+    const b = bytes[i]!;
+    if (b >= 65 && b <= 90) upper = true;
+    else if (b >= 97 && b <= 122) lower = true;
+    if (upper && lower) return true;
+  }
+  return false;
+}
+
 export function createBase64Finder(opts: Base64Options) {
   const maxEncoded = Math.ceil((opts.maxDecodedBytes * 4) / 3) + 4;
-  const re = compilePattern(`(?:^|[^A-Za-z0-9+/_-])(?P<secret>${base64Trigger(opts.minLength)}={0,2})`);
+  // Leftmost-longest over one character class: a match always starts at a token boundary (the
+  // search resumes after each token), so no boundary group — and no capture — is needed.
+  const re = compilePattern(`${base64Trigger(opts.minLength)}={0,2}`, 'g');
   return {
     regex: re,
-    find(text: string): DecodedPayload[] {
+    /** Tokens in `p` that decode to text, skipping any that `skip(start, end)` (UTF-16 offsets)
+     *  says is already reported: a matched key is not decoded and scanned a second time. */
+    find(p: PreparedText, skip: (start: number, end: number) => boolean = () => false): DecodedPayload[] {
       const out: DecodedPayload[] = [];
+      const bytes = p.bytes;
       re.lastIndex = 0;
       for (;;) {
-        const m = re.exec(text);
+        const m = re.exec(bytes);
         if (m === null) break;
-        const span = m.indices!.groups!['secret']!;
-        re.lastIndex = Math.max(span[1], m.index + 1);
-        const len = span[1] - span[0];
-        if (len > maxEncoded) continue;
-        const token = text.slice(span[0], span[1]);
+        const s = m.index;
+        const e = s + m[0].length;
+        re.lastIndex = e;
+        if (e - s > maxEncoded || !looksEncoded(bytes, s, e)) continue;
+        const start = p.toUtf16(s);
+        const end = p.toUtf16(e);
+        if (skip(start, end)) continue;
         // Node's decoder accepts both the standard and the URL-safe alphabet.
-        const decoded = asText(Buffer.from(token, 'base64'));
-        if (decoded !== undefined && decoded.length >= 8) out.push({ start: span[0], end: span[1], decoded });
+        const decoded = asText(Buffer.from(p.text.slice(start, end), 'base64'));
+        if (decoded !== undefined && decoded.length >= 8) out.push({ start, end, decoded });
       }
       return out;
     },

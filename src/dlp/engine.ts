@@ -6,6 +6,7 @@ import { base64Trigger, createBase64Finder } from './base64.ts';
 import { type DlpConfig, type DlpConfigInput, dlpConfigSchema } from './config.ts';
 import { type Candidate, dedupe } from './dedupe.ts';
 import { createPrefilter, type Prefilter } from './prefilter.ts';
+import { prepareText } from './prepared.ts';
 import { dictionaryRule } from './rules/pii/dictionary.ts';
 import { piiRules } from './rules/pii/index.ts';
 import { compileSecretRule, type PatternRule, typeFromId } from './rules/secret-rule.ts';
@@ -97,19 +98,16 @@ export function createDlpEngine(input: DlpConfigInput = {}): DlpEngine {
   const B64_SLOT = detectors.length;
 
   function detect(text: string, field: string, allowBase64: boolean): Candidate[] {
+    const prepared = prepareText(text);
     const out: Candidate[] = [];
-    for (const i of prefilter.candidates(text)) {
+    let base64 = false;
+    for (const i of prefilter.candidates(prepared.bytes)) {
       if (i === B64_SLOT) {
-        if (!allowBase64 || b64 === undefined) continue;
-        for (const payload of b64.find(text)) {
-          for (const f of detect(payload.decoded, `${field}(base64)`, false)) {
-            out.push({ ...f, start: payload.start, end: payload.end });
-          }
-        }
+        base64 = allowBase64 && b64 !== undefined;
         continue;
       }
       const d = detectors[i]!;
-      for (const span of d.find(text)) {
+      for (const span of d.find(text, prepared)) {
         out.push({
           type: d.type,
           ruleId: d.id,
@@ -120,6 +118,19 @@ export function createDlpEngine(input: DlpConfigInput = {}): DlpEngine {
           field,
           generic: d.generic,
         });
+      }
+    }
+    // Last, so a token some rule already reported is not decoded and scanned again.
+    if (base64 && b64 !== undefined) {
+      const found = out.length;
+      const covered = (start: number, end: number) => {
+        for (let j = 0; j < found; j++) if (out[j]!.start < end && out[j]!.end > start) return true;
+        return false;
+      };
+      for (const payload of b64.find(prepared, covered)) {
+        for (const f of detect(payload.decoded, `${field}(base64)`, false)) {
+          out.push({ ...f, start: payload.start, end: payload.end });
+        }
       }
     }
     return out;

@@ -5,8 +5,9 @@ import RE2 from 're2';
 import type { Detector } from './types.ts';
 
 export interface Prefilter {
-  /** Indices (into the detector list) of the detectors worth running on `text`. */
-  candidates(text: string): number[];
+  /** Indices (into the detector list) of the detectors worth running on `text` (a string or its
+   *  UTF-8 bytes: the engine passes the Buffer it already made, saving a conversion). */
+  candidates(text: string | Buffer): number[];
   /** The compiled set (exposed so tests can check it is RE2). */
   readonly set: InstanceType<typeof RE2.Set>;
 }
@@ -47,7 +48,7 @@ export function createPrefilter(
   const set = new RE2.Set(sources, 'u', { maxMem: 256 * 1024 * 1024 });
   return {
     set,
-    candidates(text: string): number[] {
+    candidates(text: string | Buffer): number[] {
       const seen = new Uint8Array(detectors.length + extraTriggers.length);
       const out: number[] = [];
       for (const slot of set.match(text)) {

@@ -1,6 +1,8 @@
 // Contracts of the DLP plane (P6). A detector reports *where* sensitive data sits and *what kind* it
 // is — never the matched value — so findings can go to the policy engine, audit log and metrics as-is.
 
+import type { PreparedText } from './prepared.ts';
+
 export type FindingCategory = 'secret' | 'pii' | 'custom';
 export type Severity = 'low' | 'medium' | 'high' | 'critical';
 export type DlpAction = 'block' | 'redact' | 'mask' | 'alert';
@@ -50,7 +52,8 @@ export interface Detector {
   readonly trigger: string | undefined;
   /** The compiled regexes, exposed so a test can prove every one is RE2 (linear time). */
   readonly regexes: readonly RegExp[];
-  find(text: string): RawMatch[];
+  /** Spans (UTF-16 offsets) in `text`; `prepared` is `text` already converted (see prepared.ts). */
+  find(text: string, prepared?: PreparedText): RawMatch[];
 }
 
 /** Example strings that run as unit tests for a rule. */

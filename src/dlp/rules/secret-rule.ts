@@ -3,6 +3,7 @@
 // as unit tests (rules.test.ts), in the manner of gitleaks' rule set.
 import RE2 from 're2';
 import { shannonEntropy } from '../entropy.ts';
+import { type PreparedText, prepareText } from '../prepared.ts';
 import type { Detector, FindingCategory, RawMatch, RuleExamples, Severity } from '../types.ts';
 
 export interface SecretRule {
@@ -18,13 +19,21 @@ export interface SecretRule {
   /** Minimum Shannon entropy (bits/char) of the sensitive span. */
   readonly minEntropy?: number;
   /** Extra check on the sensitive span (a checksum): false drops the candidate; a number keeps only
-   *  that many leading characters (e.g. a valid IBAN followed by more letter/digit groups). */
-  readonly validate?: (secret: string) => boolean | number;
+   *  that many leading characters (e.g. a valid IBAN followed by more letter/digit groups).
+   *  `context` is the scanned text and the span's UTF-16 offsets in it, for rules whose verdict
+   *  depends on the words around a value (a phone-shaped number labelled as an order number). */
+  readonly validate?: (secret: string, context: SpanContext) => boolean | number;
   readonly severity: Severity;
   /** Generic rules lose overlaps to specific ones. */
   readonly generic?: boolean;
   readonly category?: FindingCategory;
   readonly examples: RuleExamples;
+}
+
+export interface SpanContext {
+  readonly text: string;
+  readonly start: number;
+  readonly end: number;
 }
 
 /** PII and custom detectors share the shape of credential rules. */
@@ -39,8 +48,9 @@ export function compilePattern(source: string, flags = 'gd'): RE2 {
   return new RE2(source, flags);
 }
 
-/** Runs `re` over `text`, yielding the span of group `secret` (or the whole match) for each hit. */
-export function* spans(re: RE2, text: string): Generator<RawMatch> {
+/** Runs `re` over `text`, yielding the span of group `secret` (or the whole match) for each hit.
+ *  Offsets are byte offsets into the UTF-8 `text`. */
+export function* spans(re: RE2, text: Buffer): Generator<RawMatch> {
   re.lastIndex = 0;
   for (;;) {
     const m = re.exec(text);
@@ -68,9 +78,10 @@ function classTest(cls: string): (code: number) => boolean {
   return (code) => (code < 128 ? ascii[code] === 1 : re.test(String.fromCharCode(code)));
 }
 
+/** Yields byte offsets into `p.bytes`. */
 interface Searcher {
   readonly regex: RE2;
-  spans(text: string): Generator<RawMatch>;
+  spans(p: PreparedText): Generator<RawMatch>;
 }
 
 function boundedSearcher(before: string, body: string, after: string): Searcher {
@@ -79,19 +90,20 @@ function boundedSearcher(before: string, body: string, after: string): Searcher 
   const inAfter = classTest(after);
   return {
     regex: re,
-    *spans(text: string) {
+    *spans(p: PreparedText) {
+      const bytes = p.bytes;
       re.lastIndex = 0;
       for (;;) {
-        const m = re.exec(text);
+        const m = re.exec(bytes);
         if (m === null) return;
         const start = m.index;
         const end = start + m[0].length;
         re.lastIndex = end > start ? end : start + 1;
-        if (start > 0 && inBefore(text.charCodeAt(start - 1))) {
+        if (start > 0 && inBefore(p.codeBefore(start))) {
           re.lastIndex = start + 1;
           continue;
         }
-        if (end < text.length && inAfter(text.charCodeAt(end))) {
+        if (end < bytes.length && inAfter(p.codeAt(end))) {
           // The greedy body may have run one character too far for the boundary; retry shorter
           // matches only via the general path (rare), so fall back to the next position.
           re.lastIndex = start + 1;
@@ -127,7 +139,7 @@ function twoPhaseSearcher(pattern: string): Searcher | undefined {
   const at = pattern.indexOf('(?P<secret>');
   if (at < 0) {
     const re = compilePattern(pattern, 'g');
-    return { regex: re, spans: (text) => wholeMatches(re, text) };
+    return { regex: re, spans: (p) => wholeMatches(re, p.bytes) };
   }
   const prefix = pattern.slice(0, at);
   if (!isTopLevelSequence(prefix) || pattern.indexOf('(?P<secret>', at + 1) >= 0) return undefined;
@@ -135,10 +147,10 @@ function twoPhaseSearcher(pattern: string): Searcher | undefined {
   const locate = compilePattern(`^(?P<pre>${prefix})${pattern.slice(at)}`, '');
   return {
     regex: search,
-    *spans(text: string) {
+    *spans(p: PreparedText) {
       search.lastIndex = 0;
       for (;;) {
-        const m = search.exec(text);
+        const m = search.exec(p.bytes);
         if (m === null) return;
         const g = locate.exec(m[0])?.groups;
         const secret = g?.['secret'];
@@ -151,7 +163,7 @@ function twoPhaseSearcher(pattern: string): Searcher | undefined {
   };
 }
 
-function* wholeMatches(re: RE2, text: string): Generator<RawMatch> {
+function* wholeMatches(re: RE2, text: Buffer): Generator<RawMatch> {
   re.lastIndex = 0;
   for (;;) {
     const m = re.exec(text);
@@ -169,7 +181,7 @@ function searcherFor(pattern: string): Searcher {
   const fast = twoPhaseSearcher(pattern);
   if (fast !== undefined) return fast;
   const re = compilePattern(pattern);
-  return { regex: re, spans: (text) => spans(re, text) };
+  return { regex: re, spans: (p) => spans(re, p.bytes) };
 }
 
 export function compileSecretRule(rule: SecretRule): Detector {
@@ -184,19 +196,21 @@ export function compileSecretRule(rule: SecretRule): Detector {
     keywords: rule.keywords,
     trigger: rule.keywords.length === 0 ? rule.pattern : undefined,
     regexes: [searcher.regex],
-    find(text: string): RawMatch[] {
+    find(text: string, prepared?: PreparedText): RawMatch[] {
+      const p = prepared ?? prepareText(text);
       const out: RawMatch[] = [];
-      for (const span of searcher.spans(text)) {
+      for (const span of searcher.spans(p)) {
         if (span.end <= span.start) continue;
-        let end = span.end;
+        const start = p.toUtf16(span.start);
+        let end = p.toUtf16(span.end);
         if (minEntropy !== undefined || validate !== undefined) {
-          const secret = text.slice(span.start, span.end);
+          const secret = text.slice(start, end);
           if (minEntropy !== undefined && shannonEntropy(secret) < minEntropy) continue;
-          const verdict = validate === undefined ? true : validate(secret);
+          const verdict = validate === undefined ? true : validate(secret, { text, start, end });
           if (verdict === false) continue;
-          if (typeof verdict === 'number') end = span.start + verdict;
+          if (typeof verdict === 'number') end = start + verdict;
         }
-        out.push({ start: span.start, end });
+        out.push({ start, end });
       }
       return out;
     },
