@@ -26,13 +26,14 @@ export interface CommitPlan {
 export function planCommit(
   frontier: Frontier,
   batch: readonly PendingEntry[],
-  signer: NoteSigner,
+  signer: Pick<NoteSigner, 'name' | 'keyId' | 'sign'>,
   withCheckpoint: boolean,
 ): CommitPlan {
-  const entries: EntryRow[] = batch.map((p, i) => {
-    const { entry, data } = encodeEntry(p, frontier.size + i);
-    return { index: entry.index, data, requestId: entry.requestId ?? null };
-  });
+  const entries: EntryRow[] = batch.map((p, i) => ({
+    index: frontier.size + i,
+    data: encodeEntry(p, frontier.size + i),
+    requestId: p.requestId,
+  }));
   const next = appendLeaves(
     frontier,
     entries.map((e) => leafHash(e.data)),

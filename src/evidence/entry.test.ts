@@ -16,15 +16,24 @@ test('entry: leaf data is RFC 8785 canonical JSON with sorted keys and no whites
     },
     NOW,
   );
-  const { data, entry } = encodeEntry(p, 7);
+  const data = encodeEntry(p, 7);
+  const { entry, canonical } = decodeEntry(data);
   assert.equal(entry.index, 7);
+  assert.ok(canonical);
   assert.equal(
     data.toString('utf8'),
     '{"code":"forbidden","detail":{"a":[true,null,"é"],"n":1e+21,"z":1},"index":7,"outcome":"deny",' +
       '"principal":{"credentialId":"k1","id":"alice","kind":"apikey"},"requestId":"req-1",' +
       '"time":"2026-01-02T03:04:05.678Z","type":"authz.decision","v":1}',
   );
-  assert.deepEqual(decodeEntry(data), { entry, canonical: true });
+});
+
+test('entry: members absent from the event are absent from the leaf', () => {
+  const data = encodeEntry(prepareEntry({ type: 'usage', outcome: 'info' }, NOW), 0);
+  assert.equal(
+    data.toString('utf8'),
+    '{"detail":{},"index":0,"outcome":"info","time":"2026-01-02T03:04:05.678Z","type":"usage","v":1}',
+  );
 });
 
 test('entry: non-canonical bytes are detected', () => {

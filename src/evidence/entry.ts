@@ -3,7 +3,8 @@
 // same JSON value, and the bytes a verifier hashes are exactly the bytes that were stored.
 import { createHmac } from 'node:crypto';
 import canonicalize from 'canonicalize';
-import type { AuditEntry, AuditEvent, AuditEventType, AuditOutcome, JsonObject } from './types.ts';
+import { canonicalJson } from './canonical-json.ts';
+import type { AuditEntry, AuditEvent, AuditEventType, AuditOutcome } from './types.ts';
 
 const EVENT_TYPES: ReadonlySet<string> = new Set<AuditEventType>([
   'auth.success',
@@ -25,36 +26,48 @@ const EVENT_TYPES: ReadonlySet<string> = new Set<AuditEventType>([
 ]);
 const OUTCOMES: ReadonlySet<string> = new Set<AuditOutcome>(['allow', 'deny', 'error', 'info']);
 
-/** An event checked at append time, waiting for its index. */
+/**
+ * An event checked at append time, waiting for its index: the leaf's canonical JSON split around the
+ * index value. RFC 8785 sorts members, and "index" falls after "code" and "detail" and before
+ * "outcome", so the leaf is `pre + index + post` and no encoding happens once the index is known.
+ * Plain strings, so a batch crosses to a writer thread as a cheap structured clone.
+ */
 export interface PendingEntry {
-  readonly fields: Omit<AuditEntry, 'index'>;
+  readonly pre: string;
+  readonly post: string;
+  readonly requestId: string | null;
+}
+
+/** `,"name":<canonical value>` or '' when the value is absent (or has no JSON form). */
+function member(name: string, v: unknown): string {
+  if (v === undefined) return '';
+  const s = canonicalJson(v);
+  return s === undefined ? '' : `,"${name}":${s}`;
 }
 
 /**
- * Validate an event and fix its time. Throws TypeError for a malformed event so one bad caller
- * rejects alone instead of failing the whole group commit it would have joined.
+ * Validate an event, fix its time and encode it. Throws TypeError for a malformed event so one bad
+ * caller rejects alone instead of failing the whole group commit it would have joined.
  */
 export function prepareEntry(event: AuditEvent, now: Date): PendingEntry {
   if (!EVENT_TYPES.has(event.type)) throw new TypeError(`unknown audit event type ${String(event.type)}`);
   if (!OUTCOMES.has(event.outcome)) throw new TypeError(`unknown audit outcome ${String(event.outcome)}`);
-  const detail = event.detail ?? {};
-  // canonicalize() throws on values JSON cannot carry; round-tripping drops nothing silently.
-  const encoded = canonicalize(detail);
-  if (encoded === undefined) throw new TypeError('audit detail is not JSON');
+  // canonicalJson() throws on values JSON cannot carry; nothing is dropped silently.
+  const detail = canonicalJson(event.detail ?? {});
+  if (detail === undefined) throw new TypeError('audit detail is not JSON');
   const time = event.time ?? now;
   if (Number.isNaN(time.getTime())) throw new TypeError('audit time is not a valid date');
-  const fields: Omit<AuditEntry, 'index'> = {
-    v: 1,
-    time: time.toISOString(),
-    type: event.type,
-    outcome: event.outcome,
-    detail: JSON.parse(encoded) as JsonObject,
-    ...(event.requestId === undefined ? {} : { requestId: event.requestId }),
-    ...(event.traceId === undefined ? {} : { traceId: event.traceId }),
-    ...(event.code === undefined ? {} : { code: event.code }),
-    ...(event.principal === undefined ? {} : { principal: principalOf(event.principal) }),
-  };
-  return { fields };
+  // Members in RFC 8785 order: code, detail | index | outcome, principal, requestId, time, traceId, type, v.
+  const code = member('code', event.code);
+  const pre = `{${code.slice(1)}${code === '' ? '' : ','}"detail":${detail},"index":`;
+  const post =
+    `,"outcome":"${event.outcome}"` +
+    member('principal', event.principal === undefined ? undefined : principalOf(event.principal)) +
+    member('requestId', event.requestId) +
+    `,"time":"${time.toISOString()}"` +
+    member('traceId', event.traceId) +
+    `,"type":"${event.type}","v":1}`;
+  return { pre, post, requestId: typeof event.requestId === 'string' ? event.requestId : null };
 }
 
 function principalOf(p: NonNullable<AuditEvent['principal']>): NonNullable<AuditEntry['principal']> {
@@ -64,9 +77,8 @@ function principalOf(p: NonNullable<AuditEvent['principal']>): NonNullable<Audit
 }
 
 /** The leaf data of entry `index`: RFC 8785 canonical JSON bytes. */
-export function encodeEntry(pending: PendingEntry, index: number): { entry: AuditEntry; data: Buffer } {
-  const entry: AuditEntry = { ...pending.fields, index };
-  return { entry, data: Buffer.from(canonicalize(entry)!, 'utf8') };
+export function encodeEntry(pending: PendingEntry, index: number): Buffer {
+  return Buffer.from(`${pending.pre}${index}${pending.post}`, 'utf8');
 }
 
 /** Parse leaf bytes back into an entry; `canonical` says whether they are exactly RFC 8785 form. */

@@ -2,7 +2,7 @@
 // whoever can read it can sign checkpoints for forged histories, so a file readable by group or others
 // is refused rather than used. Format is the Go sumdb/note private key string
 // `PRIVATE+KEY+<name>+<hex keyid>+<base64(0x01 || 32-byte Ed25519 seed)>` so standard tools can use it.
-import { createPrivateKey, createPublicKey, randomBytes, sign } from 'node:crypto';
+import { createPrivateKey, createPublicKey, type KeyObject, randomBytes, sign } from 'node:crypto';
 import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, statSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { NoteSigner } from '../types.ts';
@@ -15,6 +15,17 @@ export class KeyFileError extends Error {
   override readonly name = 'KeyFileError';
 }
 
+/** Private keys of the signers made here, off the signer object so they are never enumerated or logged. */
+const privateKeys = new WeakMap<NoteSigner, KeyObject>();
+
+/**
+ * The KeyObject behind a signer from this module (undefined for any other NoteSigner). A writer thread
+ * receives it by structured clone and signs checkpoints inside its commit transaction.
+ */
+export function signerPrivateKey(signer: NoteSigner): KeyObject | undefined {
+  return privateKeys.get(signer);
+}
+
 export function signerFromSeed(name: string, seed: Uint8Array): NoteSigner {
   if (!isValidKeyName(name)) throw new KeyFileError(`invalid key name ${JSON.stringify(name)}`);
   if (seed.length !== 32) throw new KeyFileError('Ed25519 seed must be 32 bytes');
@@ -25,13 +36,15 @@ export function signerFromSeed(name: string, seed: Uint8Array): NoteSigner {
   });
   const jwk = createPublicKey(privateKey).export({ format: 'jwk' });
   const publicKey = Buffer.from(jwk.x!, 'base64url');
-  return {
+  const signer: NoteSigner = {
     name,
     keyId: noteKeyId(name, publicKey),
     publicKey,
     vkey: formatVkey(name, publicKey),
     sign: (message) => sign(null, message, privateKey),
   };
+  privateKeys.set(signer, privateKey);
+  return signer;
 }
 
 export function formatSignerKey(name: string, seed: Uint8Array): string {

@@ -1,20 +1,17 @@
-// SQLite driver of the audit log: better-sqlite3 on its own database file, WAL, synchronous=FULL (a
-// commit is on disk when it returns). BEGIN IMMEDIATE takes SQLite's single writer lock, and the tree
-// size is re-read inside that transaction, so a second process writing the same file cannot fork the
-// tree: the sequencer reloads the right edge when the size moved under it.
+// SQLite driver of the audit log: its own database file, WAL, synchronous=FULL. Writes happen in a
+// dedicated writer thread (writer.ts): the main thread's sequencer keeps batching appends while the
+// thread commits the previous batch, so an fsync never blocks the event loop and everything queued
+// meanwhile joins the next group commit. The main thread keeps a query-only connection for reads
+// (size, entries, proofs, export); WAL lets it read while the writer commits.
 import Database from 'better-sqlite3';
-import type { CommitPlan } from '../commit-plan.ts';
-import { planCommit } from '../commit-plan.ts';
-import type { PendingEntry } from '../entry.ts';
-import type { Frontier } from '../merkle/compact-range.ts';
-import { frontierNodes } from '../merkle/compact-range.ts';
-import { hashEquals } from '../merkle/hash.ts';
 import type { Component, NodeId } from '../merkle/plan.ts';
 import { assemble, consistencyPlan, inclusionPlan } from '../merkle/plan.ts';
+import { signerPrivateKey } from '../note/signer-key.ts';
 import type { CommitOutcome } from '../sequencer.ts';
 import { createSequencer } from '../sequencer.ts';
 import type { AuditLog, Checkpoint, LoggedEntry, NoteSigner } from '../types.ts';
 import { migrateSqlite } from './migrations.ts';
+import { startWriterThread } from './writer-thread.ts';
 
 export interface SqliteAuditLogOptions {
   readonly path: string;
@@ -36,21 +33,21 @@ interface NodeRow {
 }
 
 export function openSqliteAuditLog(opts: SqliteAuditLogOptions): AuditLog {
-  const db = new Database(opts.path, { timeout: opts.busyTimeoutMs ?? 5000 });
+  const privateKey = signerPrivateKey(opts.signer);
+  if (privateKey === undefined)
+    throw new TypeError(
+      'the SQLite audit log signs in its writer thread: use a signer from note/signer-key.ts',
+    );
+  const busyTimeoutMs = opts.busyTimeoutMs ?? 5000;
+  const db = new Database(opts.path, { timeout: busyTimeoutMs });
   db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = FULL');
   migrateSqlite(db);
+  // From here on this connection only reads; every write goes through the writer thread.
+  db.pragma('query_only = ON');
 
   const q = {
     head: db.prepare('SELECT size FROM audit_head WHERE id = 1').pluck(),
-    setHead: db.prepare('UPDATE audit_head SET size = ?, root = ? WHERE id = 1'),
     node: db.prepare('SELECT hash FROM audit_nodes WHERE level = ? AND idx = ?').pluck(),
-    insertEntry: db.prepare('INSERT INTO audit_entries (idx, data, request_id) VALUES (?, ?, ?)'),
-    insertNode: db.prepare('INSERT INTO audit_nodes (level, idx, hash) VALUES (?, ?, ?)'),
-    insertCheckpoint: db.prepare(
-      'INSERT INTO audit_checkpoints (size, root, note, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (size) DO NOTHING',
-    ),
-    checkpointRoot: db.prepare('SELECT root FROM audit_checkpoints WHERE size = ?').pluck(),
     latestCheckpoint: db.prepare('SELECT size, root, note FROM audit_checkpoints ORDER BY size DESC LIMIT 1'),
     allCheckpoints: db.prepare('SELECT size, root, note FROM audit_checkpoints ORDER BY size'),
     entries: db.prepare('SELECT idx, data FROM audit_entries WHERE idx >= ? AND idx < ? ORDER BY idx'),
@@ -58,40 +55,14 @@ export function openSqliteAuditLog(opts: SqliteAuditLogOptions): AuditLog {
     nodes: db.prepare(
       'SELECT level, idx, hash FROM audit_nodes WHERE level = ? AND idx >= ? AND idx < ? ORDER BY idx',
     ),
-    probe: db.prepare(
-      'INSERT INTO audit_probe (id, at) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET at = excluded.at',
-    ),
   };
-
   const readNode = (id: NodeId): Buffer | undefined => q.node.get(id.level, id.index) as Buffer | undefined;
-  const loadFrontier = (size: number): Frontier => ({
-    size,
-    hashes: frontierNodes(size).map((id) => {
-      const h = readNode(id);
-      if (h === undefined) throw new Error(`audit tree node ${id.level}/${id.index} is missing`);
-      return h;
-    }),
+
+  const writer = startWriterThread({
+    path: opts.path,
+    busyTimeoutMs,
+    signer: { name: opts.signer.name, keyId: opts.signer.keyId, privateKey },
   });
-
-  let frontier = loadFrontier(q.head.get() as number);
-
-  const write = db.transaction((batch: readonly PendingEntry[], withCheckpoint: boolean): CommitPlan => {
-    const size = q.head.get() as number;
-    const base = size === frontier.size ? frontier : loadFrontier(size);
-    const plan = planCommit(base, batch, opts.signer, withCheckpoint);
-    for (const e of plan.entries) q.insertEntry.run(e.index, e.data, e.requestId);
-    for (const n of plan.nodes) q.insertNode.run(n.level, n.index, n.hash);
-    q.setHead.run(plan.frontier.size, plan.root);
-    if (plan.checkpoint !== null) storeCheckpoint(plan.checkpoint);
-    return plan;
-  });
-
-  function storeCheckpoint(cp: Checkpoint): void {
-    q.insertCheckpoint.run(cp.size, cp.root, cp.note, new Date().toISOString());
-    const stored = q.checkpointRoot.get(cp.size) as Buffer;
-    if (!hashEquals(stored, cp.root))
-      throw new Error(`a different root is already stored for size ${cp.size}`);
-  }
 
   const toCheckpoint = (r: { size: number; root: Buffer; note: string }): Checkpoint => ({
     origin: opts.signer.name,
@@ -103,24 +74,24 @@ export function openSqliteAuditLog(opts: SqliteAuditLogOptions): AuditLog {
     rows.map((r) => ({ index: r.idx, data: r.data }));
   const latest = q.latestCheckpoint.get() as { size: number; root: Buffer; note: string } | undefined;
 
+  let size = q.head.get() as number;
   const sequencer = createSequencer(
     {
-      initialSize: frontier.size,
+      initialSize: size,
       lastCheckpointSize: latest?.size ?? -1,
       async commit(batch, withCheckpoint): Promise<CommitOutcome> {
-        if (batch.length === 0 && !withCheckpoint)
-          return { first: frontier.size, size: frontier.size, checkpoint: null };
-        const plan = write.immediate(batch, withCheckpoint);
-        frontier = plan.frontier;
+        if (batch.length === 0 && !withCheckpoint) return { first: size, size, checkpoint: null };
+        const r = await writer.commit(batch, withCheckpoint);
+        size = r.size!;
+        const cp = r.checkpoint ?? null;
         return {
-          first: plan.frontier.size - batch.length,
-          size: plan.frontier.size,
-          checkpoint: plan.checkpoint,
+          first: r.first!,
+          size,
+          checkpoint:
+            cp === null ? null : { origin: opts.signer.name, size: cp.size, root: cp.root, note: cp.note },
         };
       },
-      async probe() {
-        q.probe.run(new Date().toISOString());
-      },
+      probe: () => writer.probe(),
     },
     {
       maxBatch: opts.maxBatch ?? 256,
@@ -179,6 +150,7 @@ export function openSqliteAuditLog(opts: SqliteAuditLogOptions): AuditLog {
     },
     async close() {
       await sequencer.drain();
+      await writer.close();
       db.close();
     },
   };
