@@ -107,6 +107,8 @@ export interface KeySetDeps {
   readonly now?: () => number;
   /** Told about fetch failures (the gateway logs them; tokens signed by cached keys still verify). */
   readonly onFetchError?: (err: unknown) => void;
+  /** Called after the URL's keys were replaced (callers drop anything verified with the old set). */
+  readonly onRefreshed?: () => void;
 }
 
 export interface KeySet {
@@ -137,6 +139,7 @@ export function createKeySet(config: KeySetConfig, deps: KeySetDeps = {}): KeySe
       try {
         remoteKeys = parseJwks(await fetchJwks(url, config.timeoutMs), url);
         fetchedAt = now();
+        deps.onRefreshed?.();
         return true;
       } catch (err) {
         deps.onFetchError?.(err);

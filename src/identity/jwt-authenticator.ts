@@ -10,6 +10,7 @@ import { type JwtIssuerConfig, parseDuration, type SubjectKind, subjectKinds } f
 import { createKeySet, type FetchJwks, type KeySet } from './jwks.ts';
 import {
   bearerToken,
+  createVerifiedCache,
   inspectToken,
   joseReason,
   lifetimeReason,
@@ -67,6 +68,16 @@ export function createJwtAuthenticator(
 ): JwtAuthenticator {
   const now = deps.now ?? Date.now;
   const byIssuer = new Map<string, IssuerVerifier>();
+  // One cache per surface: the same token maps to a different principal kind on each. Emptied
+  // whenever a JWKS URL is re-read, so a key the IdP withdrew stops verifying cached tokens too.
+  const verified = {
+    client: createVerifiedCache<IdentityPrincipal>(),
+    admin: createVerifiedCache<IdentityPrincipal>(),
+  };
+  const forgetVerified = () => {
+    verified.client.clear();
+    verified.admin.clear();
+  };
   for (const issuer of config.issuers) {
     if (byIssuer.has(issuer.issuer))
       throw new AirlockError('config_invalid', {
@@ -97,6 +108,7 @@ export function createJwtAuthenticator(
         now,
         ...(deps.fetchJwks ? { fetchJwks: deps.fetchJwks } : {}),
         onFetchError: (err) => deps.onFetchError?.(issuer.issuer, err),
+        onRefreshed: forgetVerified,
       },
     );
     byIssuer.set(issuer.issuer, {
@@ -117,6 +129,9 @@ export function createJwtAuthenticator(
   async function authenticate(req: AuthRequest): Promise<AuthResult> {
     const token = bearerToken(req.headers);
     if (token === undefined) return { kind: 'abstain' };
+    const t = now();
+    const hit = verified[req.surface].get(token, t);
+    if (hit) return { kind: 'authenticated', principal: hit };
     const shape = inspectToken(token);
     if (shape.kind === 'not-jwt') return { kind: 'abstain' };
     if (shape.kind === 'too-large') return reject('too_large');
@@ -126,7 +141,6 @@ export function createJwtAuthenticator(
     const v = typeof iss === 'string' ? byIssuer.get(iss) : undefined;
     if (!v) return reject('unknown_issuer', prefix);
 
-    const t = now();
     let payload: jose.JWTPayload;
     try {
       ({ payload } = await jose.jwtVerify(token, (header) => v.keys.resolve(header), {
@@ -145,6 +159,7 @@ export function createJwtAuthenticator(
 
     const principal = toPrincipal(payload, v, req.surface, prefix, token);
     if (principal === undefined) return reject('bad_claims', prefix);
+    verified[req.surface].set(token, principal, principal.expiresAt.getTime() + v.skewSec * 1000);
     return { kind: 'authenticated', principal };
   }
 

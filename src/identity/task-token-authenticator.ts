@@ -6,6 +6,7 @@ import * as jose from 'jose';
 import { subjectKinds } from './config.ts';
 import {
   bearerToken,
+  createVerifiedCache,
   inspectToken,
   joseReason,
   KeyResolutionError,
@@ -68,13 +69,51 @@ export function createTaskTokenAuthenticator(
     return rejectFor(reason, prefix);
   };
 
+  /** Signature and claims verified once; the surface and revocation checks below run on every use. */
+  const verified = createVerifiedCache<IdentityPrincipal & { identity: { taskId: string } }>();
+
+  function admit(
+    principal: IdentityPrincipal & { identity: { taskId: string } },
+    req: AuthRequest,
+    t: number,
+  ) {
+    const jti = principal.credentialId;
+    const taskId = principal.identity.taskId;
+    const use = (outcome: 'accepted' | 'rejected', reason?: RejectReason) =>
+      deps.onUse?.({
+        type: 'task_token.used',
+        outcome,
+        ...(reason ? { reason } : {}),
+        jti,
+        taskId,
+        sub: principal.id,
+        act: principal.identity.act ?? null,
+        surface: req.surface,
+      });
+    return (async (): Promise<AuthResult> => {
+      // Task tokens are client credentials; the admin surface never accepts them (separation of duty).
+      if (req.surface !== 'client') {
+        use('rejected', 'wrong_surface');
+        return reject('wrong_surface', principal.credentialPrefix);
+      }
+      if (await deps.revocations.isRevoked({ taskId, jti }, new Date(t))) {
+        use('rejected', 'revoked');
+        return reject('revoked', principal.credentialPrefix);
+      }
+      use('accepted');
+      return { kind: 'authenticated', principal };
+    })();
+  }
+
   async function authenticate(req: AuthRequest): Promise<AuthResult> {
     const token = bearerToken(req.headers);
     if (token === undefined) return { kind: 'abstain' };
+    const t = now();
+    const hit = verified.get(token, t);
+    if (hit) return admit(hit, req, t);
     const shape = inspectToken(token);
     if (shape.kind !== 'jwt' || shape.payload.iss !== config.issuer) return { kind: 'abstain' };
 
-    const t = now();
     let payload: jose.JWTPayload;
     try {
       ({ payload } = await jose.jwtVerify(token, resolveKey, {
@@ -110,31 +149,9 @@ export function createTaskTokenAuthenticator(
     )
       return reject('bad_claims', prefix);
 
-    const sub = payload.sub as string;
-    const use = (outcome: 'accepted' | 'rejected', reason?: RejectReason) =>
-      deps.onUse?.({
-        type: 'task_token.used',
-        outcome,
-        ...(reason ? { reason } : {}),
-        jti,
-        taskId,
-        sub,
-        act: act ?? null,
-        surface: req.surface,
-      });
-    // Task tokens are client credentials; the admin surface never accepts them (separation of duty).
-    if (req.surface !== 'client') {
-      use('rejected', 'wrong_surface');
-      return reject('wrong_surface', prefix);
-    }
-    if (await deps.revocations.isRevoked({ taskId, jti }, new Date(t))) {
-      use('rejected', 'revoked');
-      return reject('revoked', prefix);
-    }
-    use('accepted');
-    const principal: IdentityPrincipal = {
+    const principal: IdentityPrincipal & { identity: { taskId: string } } = {
       kind: 'client',
-      id: sub,
+      id: payload.sub as string,
       credentialId: jti,
       credentialPrefix: prefix,
       expiresAt: new Date((payload.exp as number) * 1000),
@@ -150,7 +167,8 @@ export function createTaskTokenAuthenticator(
         taskId,
       },
     };
-    return { kind: 'authenticated', principal };
+    verified.set(token, principal, principal.expiresAt.getTime() + config.skewMs);
+    return admit(principal, req, t);
   }
 
   return { id: 'task-token', authenticate };

@@ -207,7 +207,8 @@ test('exchange: lifetime capped by config and by the subject credential', async 
   const idp = await idpToken({ claims: { exp: nowSec + 300 } });
   const short = await exchange(grant(idp, { subject_token_type: JWT }));
   assert.equal(short.body.expires_in, 300);
-  // And the token itself is refused once expired (plus skew).
+  // And the token itself is refused once expired (plus skew), even after a cached successful use.
+  assert.equal((await use(short.body.access_token as string)).kind, 'authenticated');
   clock = NOW + 301_000 + 60_000;
   const u = await use(short.body.access_token as string);
   assert.equal(u.kind === 'reject' && u.code, 'expired_token');
