@@ -72,11 +72,9 @@ export function createTaskTokenAuthenticator(
   /** Signature and claims verified once; the surface and revocation checks below run on every use. */
   const verified = createVerifiedCache<IdentityPrincipal & { identity: { taskId: string } }>();
 
-  function admit(
-    principal: IdentityPrincipal & { identity: { taskId: string } },
-    req: AuthRequest,
-    t: number,
-  ) {
+  type TaskPrincipal = IdentityPrincipal & { identity: { taskId: string } };
+
+  async function admit(principal: TaskPrincipal, req: AuthRequest, t: number): Promise<AuthResult> {
     const jti = principal.credentialId;
     const taskId = principal.identity.taskId;
     const use = (outcome: 'accepted' | 'rejected', reason?: RejectReason) =>
@@ -90,19 +88,17 @@ export function createTaskTokenAuthenticator(
         act: principal.identity.act ?? null,
         surface: req.surface,
       });
-    return (async (): Promise<AuthResult> => {
-      // Task tokens are client credentials; the admin surface never accepts them (separation of duty).
-      if (req.surface !== 'client') {
-        use('rejected', 'wrong_surface');
-        return reject('wrong_surface', principal.credentialPrefix);
-      }
-      if (await deps.revocations.isRevoked({ taskId, jti }, new Date(t))) {
-        use('rejected', 'revoked');
-        return reject('revoked', principal.credentialPrefix);
-      }
-      use('accepted');
-      return { kind: 'authenticated', principal };
-    })();
+    // Task tokens are client credentials; the admin surface never accepts them (separation of duty).
+    if (req.surface !== 'client') {
+      use('rejected', 'wrong_surface');
+      return reject('wrong_surface', principal.credentialPrefix);
+    }
+    if (await deps.revocations.isRevoked({ taskId, jti }, new Date(t))) {
+      use('rejected', 'revoked');
+      return reject('revoked', principal.credentialPrefix);
+    }
+    use('accepted');
+    return { kind: 'authenticated', principal };
   }
 
   async function authenticate(req: AuthRequest): Promise<AuthResult> {
@@ -149,7 +145,7 @@ export function createTaskTokenAuthenticator(
     )
       return reject('bad_claims', prefix);
 
-    const principal: IdentityPrincipal & { identity: { taskId: string } } = {
+    const principal: TaskPrincipal = {
       kind: 'client',
       id: payload.sub as string,
       credentialId: jti,
