@@ -137,6 +137,9 @@ export const errorCatalogue = {
     message: 'The credential is not allowed to perform this action.',
     expose: true,
   },
+  approval_required: { status: 403, type: 'permission_error', message: 'This action needs an approval first.', expose: true },
+  step_up_required: { status: 401, type: 'authentication_error', message: 'This action needs a fresh second factor (step-up).', expose: true },
+  policy_unavailable: { status: 503, type: 'server_error', message: 'The policy engine is unavailable; requests are refused until it recovers.', expose: true },
   // quota
   rate_limited: {
     status: 429,
@@ -202,6 +205,14 @@ export const errorCatalogue = {
     message: 'Request blocked: it contains sensitive data.',
     expose: true,
   },
+  // mcp (issue 8)
+  tool_not_found: { status: 404, type: 'invalid_request_error', message: 'Unknown tool or you do not have access to it.', expose: true },
+  mcp_method_not_found: { status: 404, type: 'invalid_request_error', message: 'Method not found.', expose: true },
+  mcp_session_not_found: { status: 404, type: 'invalid_request_error', message: 'Unknown or expired MCP session; initialize a new one.', expose: true },
+  origin_not_allowed: { status: 403, type: 'permission_error', message: 'Origin or Host is not allowed (DNS rebinding protection).', expose: true },
+  unsupported_protocol_version: { status: 400, type: 'invalid_request_error', message: 'Unsupported MCP protocol version.', expose: true },
+  mcp_header_mismatch: { status: 400, type: 'invalid_request_error', message: 'Mcp-Method or Mcp-Name header does not match the message.', expose: true },
+  token_in_query: { status: 400, type: 'invalid_request_error', message: 'Credentials are not accepted in the query string; use the Authorization header.', expose: true },
   // admin
   admin_forbidden: {
     status: 403,

@@ -1,0 +1,102 @@
+// record for /mcp: the same two entries as every surface — `request.authorized` before the upstream
+// call (its commit overlaps the call) and `request.completed` at the end — carrying the method, the
+// namespaced tool, its pin hash and keyed hashes (HMAC-SHA-256, the log's body key) of the
+// arguments sent and the result returned. Never the values themselves (P5, DESIGN.md §5).
+import canonicalize from 'canonicalize';
+import { AirlockError } from '../errors.ts';
+import type { RequestContext } from '../http/context.ts';
+import type { RecordStage } from '../http/pipeline.ts';
+import { type AuditSink, type BodyHasher, toJsonObject } from '../http/stages/record.ts';
+import { mcpOf } from './stages.ts';
+
+function principalOf(ctx: RequestContext) {
+  const p = ctx.principal;
+  return p ? { kind: p.kind, id: p.id, credentialId: p.credentialId } : undefined;
+}
+
+export function createMcpRecordStage(deps: {
+  sink: AuditSink;
+  hasher?: BodyHasher;
+  /** Methods recorded only when they fail (ping, notifications): no entry per keep-alive. */
+  quiet?: ReadonlySet<string>;
+}): RecordStage {
+  const wrap = (p: Promise<unknown>): Promise<void> =>
+    p.then(
+      () => undefined,
+      (err: unknown) => {
+        throw err instanceof AirlockError ? err : new AirlockError('audit_unavailable', { cause: err });
+      },
+    );
+  const quietSet = deps.quiet ?? new Set(['ping']);
+  const quiet = {
+    has: (m: string) => quietSet.has(m) || m.startsWith('notifications/') || m === '(response)',
+  };
+  const digest = (v: unknown) =>
+    deps.hasher && v !== undefined ? deps.hasher.digest(canonicalize(v) ?? '') : null;
+  const common = (ctx: RequestContext) => {
+    const m = mcpOf(ctx);
+    return {
+      surface: 'mcp',
+      operation: m.method,
+      tool: m.tool?.name ?? null,
+      server: m.tool?.server ?? null,
+      toolHash: m.tool?.hash ?? null,
+      protocolVersion: m.session?.protocolVersion ?? m.protocolVersion ?? null,
+    };
+  };
+  return {
+    name: 'record',
+    assertWritable() {
+      const h = deps.sink.health();
+      if (!h.ok) throw new AirlockError('audit_unavailable', { detail: h.reason });
+    },
+    beforeForward(ctx) {
+      const m = mcpOf(ctx);
+      if (quiet.has(m.method)) return Promise.resolve();
+      ctx.trailRecorded = ctx.trail.length;
+      if (m.method === 'tools/call') m.argumentsHash = digest(m.arguments ?? {}) ?? undefined;
+      return wrap(
+        deps.sink.append({
+          type: 'request.authorized',
+          requestId: ctx.requestId,
+          traceId: ctx.trace.traceId,
+          principal: principalOf(ctx),
+          outcome: 'allow',
+          detail: toJsonObject({
+            ...common(ctx),
+            argumentsHash: m.argumentsHash ?? null,
+            findings: ctx.findings,
+            trail: ctx.trail,
+          }),
+        }),
+      );
+    },
+    async complete(ctx) {
+      const m = mcpOf(ctx);
+      const err = ctx.error;
+      if (!err && quiet.has(m.method)) return;
+      await wrap(
+        deps.sink.append({
+          type: 'request.completed',
+          requestId: ctx.requestId,
+          traceId: ctx.trace.traceId,
+          principal: principalOf(ctx),
+          outcome: err ? (err.status < 500 ? 'deny' : 'error') : 'allow',
+          ...(err ? { code: err.code } : {}),
+          detail: toJsonObject({
+            ...common(ctx),
+            argumentsHash:
+              m.argumentsHash ?? (m.method === 'tools/call' && m.arguments ? digest(m.arguments) : null),
+            resultHash: m.resultHash ?? null,
+            isError: m.result ? m.result.isError === true : null,
+            shown: m.listed ? m.listed.length : null,
+            findings: ctx.findings.filter((f) => ctx.trailRecorded === undefined || f.direction === 'output'),
+            durationMs: Math.round((performance.now() - ctx.startedAt) * 1000) / 1000,
+            clientAborted: ctx.signal.aborted,
+            trail: ctx.trail.slice(ctx.trailRecorded ?? 0),
+          }),
+        }),
+      );
+    },
+  };
+}

@@ -1,0 +1,287 @@
+// The MCP stages of the one pipeline. A tools/call runs
+//   authenticate → resolve (session, tool) → authorize (tool + arguments) → inspect-in (DLP on the
+//   arguments) → obligations → forward (the upstream call) → inspect-out (DLP on the result) → record
+// and a tools/list runs authenticate → resolve (session) → authorize (per tool: P4 discovery).
+// Stage state that only MCP has (the session, the tool, the JSON-RPC id) rides on ctx.mcp.
+import { decide } from '../dlp/actions.ts';
+import type { ActionPolicy } from '../dlp/config.ts';
+import type { DlpEngine } from '../dlp/engine.ts';
+import { applyRedactions } from '../dlp/redact.ts';
+import type { Finding } from '../dlp/types.ts';
+import { AirlockError } from '../errors.ts';
+import type { RequestContext } from '../http/context.ts';
+import type { Stage } from '../http/pipeline.ts';
+import type { ToolCatalog } from './catalog.ts';
+import type { JsonRpcId } from './jsonrpc.ts';
+import type { McpSession, SessionStore } from './sessions.ts';
+import type { AuthorizeTool, CatalogTool, ToolResult } from './types.ts';
+
+export interface McpState {
+  readonly method: string;
+  readonly rpcId: JsonRpcId | null;
+  readonly sessionId: string | undefined;
+  /** The protocol version the client asked for (initialize) or sent in MCP-Protocol-Version. */
+  readonly protocolVersion: string | undefined;
+  session?: McpSession;
+  tool?: CatalogTool;
+  /** tools/call arguments after inspect-in (redacted when the policy says so). */
+  arguments?: Record<string, unknown>;
+  /** tools/list: the tools this caller may see. */
+  listed?: CatalogTool[];
+  result?: ToolResult;
+  argumentsHash?: string;
+  resultHash?: string;
+}
+
+export interface McpContext extends RequestContext {
+  readonly mcp: McpState;
+}
+
+export const mcpOf = (ctx: RequestContext): McpState => (ctx as McpContext).mcp;
+
+/** Session lookup (every method but initialize), then the tool for tools/call. */
+export function createMcpResolveStage(deps: { sessions: SessionStore; catalog: ToolCatalog }): Stage {
+  return {
+    name: 'resolve',
+    async run(ctx) {
+      const m = mcpOf(ctx);
+      if (m.method !== 'initialize') {
+        const session = m.sessionId ? deps.sessions.get(m.sessionId, ctx.principal!) : undefined;
+        if (!session) {
+          ctx.trail.push({ stage: 'resolve', outcome: 'deny', code: 'mcp_session_not_found' });
+          throw new AirlockError('mcp_session_not_found');
+        }
+        if (m.protocolVersion !== undefined && m.protocolVersion !== session.protocolVersion) {
+          ctx.trail.push({ stage: 'resolve', outcome: 'deny', code: 'unsupported_protocol_version' });
+          throw new AirlockError('unsupported_protocol_version', {
+            publicDetail: 'MCP-Protocol-Version differs from the version negotiated for this session.',
+          });
+        }
+        m.session = session;
+      }
+      if (m.method !== 'tools/call') return;
+      const name = ctx.body.name;
+      if (typeof name !== 'string' || name.length === 0 || name.length > 256) {
+        ctx.trail.push({ stage: 'resolve', outcome: 'deny', code: 'invalid_request' });
+        throw new AirlockError('invalid_request', { publicDetail: 'params.name must be a tool name.' });
+      }
+      const args = ctx.body.arguments ?? {};
+      if (typeof args !== 'object' || args === null || Array.isArray(args)) {
+        ctx.trail.push({ stage: 'resolve', outcome: 'deny', code: 'invalid_request' });
+        throw new AirlockError('invalid_request', { publicDetail: 'params.arguments must be an object.' });
+      }
+      const tool = await deps.catalog.resolve(name, ctx.signal);
+      if (!tool) {
+        ctx.trail.push({ stage: 'resolve', outcome: 'deny', code: 'tool_not_found', detail: { tool: name } });
+        throw new AirlockError('tool_not_found');
+      }
+      m.tool = tool;
+      m.arguments = args as Record<string, unknown>;
+      ctx.trail.push({ stage: 'resolve', outcome: 'allow', detail: { tool: tool.name, pin: tool.pin } });
+    },
+  };
+}
+
+/** One decision per call (with its arguments); tools/list keeps only the tools the caller may call. */
+export function createMcpAuthorizeStage(deps: { authorize: AuthorizeTool; catalog: ToolCatalog }): Stage {
+  return {
+    name: 'authorize',
+    async run(ctx) {
+      const m = mcpOf(ctx);
+      if (m.method === 'tools/list') {
+        const visible = await deps.catalog.visible(ctx.signal);
+        const allowed: CatalogTool[] = [];
+        for (const t of visible) {
+          const d = await deps.authorize(ctx, { action: 'tools/call', tool: t.name, server: t.server });
+          if (d.kind !== 'deny') allowed.push(t);
+        }
+        m.listed = allowed;
+        ctx.trail.push({
+          stage: 'authorize',
+          outcome: 'allow',
+          detail: { action: 'tools/list', visible: visible.length, shown: allowed.length },
+        });
+        return;
+      }
+      if (m.method !== 'tools/call') return;
+      const tool = m.tool!;
+      const d = await deps.authorize(ctx, {
+        action: 'tools/call',
+        tool: tool.name,
+        server: tool.server,
+        arguments: m.arguments ?? {},
+      });
+      if (d.kind === 'allow') {
+        ctx.trail.push({
+          stage: 'authorize',
+          outcome: 'allow',
+          detail: { tool: tool.name, policies: [...d.policies] },
+        });
+        return;
+      }
+      // A tool outside the caller's policy looks unknown (P4: no probing); approval and step-up
+      // keep their own codes so the client can act on them.
+      const code =
+        d.kind === 'needs-approval'
+          ? 'approval_required'
+          : d.kind === 'needs-step-up'
+            ? 'step_up_required'
+            : 'tool_not_found';
+      ctx.trail.push({
+        stage: 'authorize',
+        outcome: 'deny',
+        code,
+        detail: { tool: tool.name, decision: d.kind, policies: [...d.policies] },
+      });
+      throw new AirlockError(code);
+    },
+  };
+}
+
+/** Every string in a JSON value, with a path; `set` writes a replacement back. */
+function walkStrings(
+  value: unknown,
+  path: string,
+  visit: (text: string, field: string) => string | undefined,
+  depth = 0,
+): unknown {
+  if (depth > 64) throw new AirlockError('invalid_request', { publicDetail: 'arguments nest too deeply.' });
+  if (typeof value === 'string') return visit(value, path) ?? value;
+  if (Array.isArray(value)) {
+    let out: unknown[] | undefined;
+    value.forEach((v, i) => {
+      const next = walkStrings(v, `${path}[${i}]`, visit, depth + 1);
+      if (next !== v) {
+        out ??= [...value];
+        out[i] = next;
+      }
+    });
+    return out ?? value;
+  }
+  if (value && typeof value === 'object') {
+    let out: Record<string, unknown> | undefined;
+    const media = (value as { type?: unknown }).type;
+    for (const [k, v] of Object.entries(value)) {
+      // Binary payloads (image/audio data, resource blobs) are not text: not scanned as such.
+      if (k === 'blob' || (k === 'data' && (media === 'image' || media === 'audio'))) continue;
+      // Keys are text the tool reads too.
+      visit(k, `${path}.${k}(key)`);
+      const next = walkStrings(v, `${path}.${k}`, visit, depth + 1);
+      if (next !== v) {
+        out ??= { ...(value as Record<string, unknown>) };
+        out[k] = next;
+      }
+    }
+    return out ?? value;
+  }
+  return value;
+}
+
+export interface McpInspectDeps {
+  readonly engine: DlpEngine;
+  readonly actions?: ActionPolicy;
+}
+
+interface Scan {
+  readonly value: unknown;
+  readonly findings: Finding[];
+  readonly blocking: Finding[];
+}
+
+function scanJson(deps: McpInspectDeps, value: unknown, root: string, direction: 'input' | 'output'): Scan {
+  const findings: Finding[] = [];
+  const blocking: Finding[] = [];
+  const next = walkStrings(value, root, (text, field) => {
+    const found = deps.engine.scan(text, field);
+    if (found.length === 0) return undefined;
+    findings.push(...found);
+    const verdict = decide(found, direction, deps.actions);
+    if (verdict.kind === 'block') {
+      blocking.push(...verdict.blocking);
+      return undefined;
+    }
+    // A redacted key cannot be renamed safely; it stays a finding (and blocks when the policy says so).
+    if (verdict.kind === 'redact' && !field.endsWith('(key)'))
+      return applyRedactions(text, verdict.redactions).text;
+    return undefined;
+  });
+  return { value: next, findings, blocking };
+}
+
+function note(ctx: RequestContext, direction: 'input' | 'output', s: Scan, actions?: ActionPolicy): void {
+  for (const f of s.findings) {
+    const v = decide([f], direction, actions);
+    ctx.findings.push({
+      direction,
+      type: f.type,
+      ruleId: f.ruleId,
+      field: f.field,
+      action: v.kind === 'pass' ? 'alert' : v.kind,
+    });
+  }
+}
+
+const blockedError = (findings: readonly Finding[]) =>
+  new AirlockError('dlp_blocked', {
+    publicDetail: `Finding types: ${[...new Set(findings.map((f) => f.type))].sort().join(', ')}.`,
+  });
+
+/** DLP on tool arguments. Secure default (src/dlp/actions.ts): a credential in arguments blocks. */
+export function createMcpInspectInStage(deps: McpInspectDeps): Stage {
+  return {
+    name: 'inspect-in',
+    run(ctx) {
+      const m = mcpOf(ctx);
+      if (m.method !== 'tools/call') return;
+      let s: Scan;
+      try {
+        s = scanJson(deps, m.arguments ?? {}, 'arguments', 'input');
+      } catch (err) {
+        ctx.trail.push({ stage: 'inspect-in', outcome: 'error', code: 'dlp_blocked' });
+        throw err instanceof AirlockError
+          ? err
+          : new AirlockError('dlp_blocked', { cause: err, detail: 'inspector failed (fail closed)' });
+      }
+      note(ctx, 'input', s, deps.actions);
+      const detail = {
+        findings: s.findings.length,
+        types: [...new Set(s.findings.map((f) => f.type))].sort(),
+      };
+      if (s.blocking.length > 0) {
+        ctx.trail.push({ stage: 'inspect-in', outcome: 'deny', code: 'dlp_blocked', detail });
+        throw blockedError(s.blocking);
+      }
+      m.arguments = s.value as Record<string, unknown>;
+      ctx.trail.push({ stage: 'inspect-in', outcome: 'allow', detail });
+    },
+  };
+}
+
+/** DLP on the tool result (content text, structuredContent, embedded resources): redact, or block. */
+export function createMcpInspectOutStage(deps: McpInspectDeps): Stage {
+  return {
+    name: 'inspect-out',
+    run(ctx) {
+      if (mcpOf(ctx).method !== 'tools/call') return;
+      ctx.chunkHooks.push((chunk, c) => {
+        const m = mcpOf(c);
+        const s = scanJson(deps, chunk, 'result', 'output');
+        note(c, 'output', s, deps.actions);
+        if (s.blocking.length > 0) {
+          c.trail.push({ stage: 'inspect-out', outcome: 'deny', code: 'dlp_blocked' });
+          throw blockedError(s.blocking);
+        }
+        m.result = s.value as ToolResult;
+        if (s.findings.length > 0)
+          c.trail.push({
+            stage: 'inspect-out',
+            outcome: 'allow',
+            detail: {
+              findings: s.findings.length,
+              types: [...new Set(s.findings.map((f) => f.type))].sort(),
+            },
+          });
+      });
+    },
+  };
+}

@@ -1,0 +1,389 @@
+// The /mcp surface: MCP over Streamable HTTP (POST one JSON-RPC message, answered with one JSON
+// body; GET answers 405 because the gateway opens no server-initiated stream; DELETE ends a
+// session). Before any JSON-RPC is read: Host/Origin (DNS rebinding), no credentials in the query,
+// JSON only, size limit. Then every message runs the one pipeline (src/mcp/stages.ts) and every
+// error is one JSON-RPC envelope with a stable code (src/mcp/jsonrpc.ts). A 401 carries the RFC 9728
+// resource_metadata challenge; the metadata document is served here too.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { AirlockError, toAirlockError } from '../errors.ts';
+import type { RequestContext } from '../http/context.ts';
+import { errorHeaders } from '../http/envelope.ts';
+import { type Pipeline, type RecordStage, runPipeline, type Stage } from '../http/pipeline.ts';
+import { edgeError } from '../http/server.ts';
+import type { BodyHasher } from '../http/stages/record.ts';
+import { traceFromHeader } from '../http/trace-context.ts';
+import type { ToolCatalog } from './catalog.ts';
+import { durationToMs, type McpSurfaceConfig } from './config.ts';
+import {
+  bearerChallenge,
+  createAccessChecks,
+  METADATA_PATH,
+  protectedResourceMetadata,
+  resourceUri,
+  tokenInQuery,
+} from './http-checks.ts';
+import { type Classified, classify, httpStatusFor, type JsonRpcId, rpcError, rpcResult } from './jsonrpc.ts';
+import { createSessionStore, type SessionStore } from './sessions.ts';
+import {
+  createMcpAuthorizeStage,
+  createMcpInspectInStage,
+  createMcpInspectOutStage,
+  createMcpResolveStage,
+  type McpContext,
+  type McpInspectDeps,
+  type McpState,
+  mcpOf,
+} from './stages.ts';
+import type { AuthorizeTool, ToolResult } from './types.ts';
+
+/** Protocol revisions this surface speaks, newest first (the SDK 1.32 set minus pre-2025 drafts). */
+export const SUPPORTED_PROTOCOL_VERSIONS = ['2025-11-25', '2025-06-18', '2025-03-26'] as const;
+export const LATEST_PROTOCOL_VERSION = SUPPORTED_PROTOCOL_VERSIONS[0];
+
+const METHODS = new Set(['initialize', 'ping', 'tools/list', 'tools/call']);
+
+export interface McpSurfaceDeps {
+  readonly config: McpSurfaceConfig;
+  readonly catalog: ToolCatalog;
+  /** The same authenticate stage as /v1 (all configured authenticators). */
+  readonly authenticate: Stage;
+  readonly authorize: AuthorizeTool;
+  readonly inspect: McpInspectDeps;
+  readonly record: RecordStage;
+  readonly requestId: () => string;
+  readonly hasher?: BodyHasher;
+  /** Stages between authorize and inspect-in (quota, obligations) when the gateway has them. */
+  readonly extraStages?: readonly Stage[];
+  readonly sessions?: SessionStore;
+  readonly serverInfo?: { readonly name: string; readonly version: string };
+  readonly instructions?: string;
+}
+
+const header = (request: FastifyRequest, name: string): string | undefined => {
+  const v = request.headers[name];
+  return typeof v === 'string' ? v : undefined;
+};
+
+function negotiate(requested: unknown): string {
+  return typeof requested === 'string' &&
+    (SUPPORTED_PROTOCOL_VERSIONS as readonly string[]).includes(requested)
+    ? requested
+    : LATEST_PROTOCOL_VERSION;
+}
+
+/** Mcp-Method / Mcp-Name (newer revisions) must agree with the body, so a proxy or WAF routing on
+ *  headers sees what the gateway executes. */
+function headerMismatch(request: FastifyRequest, msg: Classified): boolean {
+  const method = header(request, 'mcp-method');
+  const name = header(request, 'mcp-name');
+  if (method === undefined && name === undefined) return false;
+  if (msg.kind !== 'request' && msg.kind !== 'notification') return true;
+  if (method !== undefined && method !== msg.method) return true;
+  if (name !== undefined) {
+    const target = msg.params.name ?? msg.params.uri;
+    if (typeof target !== 'string' || target !== name) return true;
+  }
+  return false;
+}
+
+/** Parses the raw body; refuses prototype-poisoning keys like the rest of the gateway does. */
+function parseBody(raw: string): unknown {
+  if (raw.includes('"__proto__"') || raw.includes('"constructor"')) {
+    return JSON.parse(raw, (key, value) => {
+      if (
+        key === '__proto__' ||
+        (key === 'constructor' && value && typeof value === 'object' && 'prototype' in value)
+      )
+        throw new AirlockError('invalid_json');
+      return value;
+    });
+  }
+  return JSON.parse(raw);
+}
+
+export function registerMcpSurface(app: FastifyInstance, deps: McpSurfaceDeps): void {
+  const checks = createAccessChecks(deps.config);
+  const sessions =
+    deps.sessions ??
+    createSessionStore({
+      maxSessions: deps.config.maxSessions,
+      idleMs: durationToMs(deps.config.sessionIdleTimeout),
+    });
+  const serverInfo = deps.serverInfo ?? { name: 'airlock', version: '0.1.0' };
+  const resolve = createMcpResolveStage({ sessions, catalog: deps.catalog });
+  const methodCheck: Stage = {
+    name: 'resolve',
+    run(ctx) {
+      const m = mcpOf(ctx);
+      if (m.method.startsWith('notifications/') || m.method === '(response)' || METHODS.has(m.method)) return;
+      ctx.trail.push({
+        stage: 'resolve',
+        outcome: 'deny',
+        code: 'mcp_method_not_found',
+        detail: { method: m.method },
+      });
+      throw new AirlockError('mcp_method_not_found');
+    },
+  };
+  const decide: Stage[] = [
+    deps.authenticate,
+    methodCheck,
+    resolve,
+    createMcpAuthorizeStage({ authorize: deps.authorize, catalog: deps.catalog }),
+    ...(deps.extraStages ?? []),
+    createMcpInspectInStage(deps.inspect),
+    createMcpInspectOutStage(deps.inspect),
+  ];
+
+  const forward = async (ctx: RequestContext) => {
+    const m = mcpOf(ctx);
+    switch (m.method) {
+      case 'initialize': {
+        const version = negotiate(ctx.body.protocolVersion);
+        const session = sessions.create(ctx.principal!, version);
+        if (!session)
+          throw new AirlockError('gateway_overloaded', { detail: 'mcp session limit', retryAfter: 5 });
+        m.session = session;
+        return {
+          protocolVersion: version,
+          capabilities: { tools: { listChanged: false } },
+          serverInfo,
+          ...(deps.instructions ? { instructions: deps.instructions } : {}),
+        };
+      }
+      case 'tools/list':
+        return { tools: (m.listed ?? []).map((t) => t.definition) };
+      case 'tools/call': {
+        const tool = m.tool!;
+        const upstream = deps.catalog.upstream(tool.server);
+        if (!upstream) throw new AirlockError('upstream_unavailable');
+        const result = await upstream.callTool(tool.upstreamName, m.arguments ?? {}, ctx.signal);
+        ctx.trail.push({
+          stage: 'forward',
+          outcome: 'allow',
+          detail: { server: tool.server, isError: result.isError === true },
+        });
+        return result;
+      }
+      default:
+        return {};
+    }
+  };
+
+  const pipeline: Pipeline = {
+    decide,
+    forward: {
+      name: 'forward',
+      async run(ctx) {
+        return { kind: 'json', status: 200, body: (await forward(ctx)) as Record<string, unknown> };
+      },
+    },
+    record: deps.record,
+  };
+  // Notifications, client responses and DELETE: authenticate and find the session, nothing else.
+  const light: Pipeline = { ...pipeline, decide: [deps.authenticate, methodCheck, resolve] };
+
+  const resourceFor = (request: FastifyRequest) =>
+    resourceUri(deps.config, request.protocol, header(request, 'host') ?? 'localhost');
+
+  const sendError = (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    id: JsonRpcId | null,
+    err: AirlockError,
+    requestId?: string,
+  ) => {
+    const status = httpStatusFor(err);
+    reply.code(status).headers(errorHeaders(err));
+    if (status === 401) {
+      const bad = err.code !== 'missing_credentials';
+      reply.header(
+        'www-authenticate',
+        bearerChallenge(resourceFor(request), bad ? 'invalid_token' : undefined),
+      );
+    }
+    reply.type('application/json').send(rpcError(id, err, requestId ? { requestId } : {}));
+  };
+
+  /** Host/Origin and query checks shared by every route here. */
+  const refused = (request: FastifyRequest, reply: FastifyReply): boolean => {
+    if (checks.refusedBy(request.headers)) {
+      sendError(request, reply, null, new AirlockError('origin_not_allowed'));
+      return true;
+    }
+    if (tokenInQuery(request.url)) {
+      sendError(request, reply, null, new AirlockError('token_in_query'));
+      return true;
+    }
+    return false;
+  };
+
+  const newContext = (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    state: McpState,
+    body: Record<string, unknown>,
+  ) => {
+    const abort = new AbortController();
+    reply.raw.on('close', () => {
+      if (!reply.raw.writableFinished) abort.abort();
+    });
+    const ctx: McpContext = {
+      requestId: deps.requestId(),
+      trace: traceFromHeader(request.headers.traceparent),
+      startedAt: performance.now(),
+      operation: `mcp.${state.method}` as RequestContext['operation'],
+      clientAddress: request.ip,
+      headers: request.headers,
+      body,
+      stream: false,
+      signal: abort.signal,
+      usage: { promptTokens: 0, completionTokens: 0 },
+      trail: [],
+      cleanups: [],
+      chunkHooks: [],
+      findings: [],
+      mcp: state,
+    };
+    reply.header('x-request-id', ctx.requestId);
+    return ctx;
+  };
+
+  const post = async (request: FastifyRequest, reply: FastifyReply) => {
+    if (refused(request, reply)) return reply;
+    let parsed: unknown;
+    try {
+      parsed = parseBody(typeof request.body === 'string' ? request.body : '');
+    } catch (err) {
+      sendError(request, reply, null, err instanceof AirlockError ? err : new AirlockError('invalid_json'));
+      return reply;
+    }
+    const msg = classify(parsed);
+    if (msg.kind === 'invalid') {
+      sendError(request, reply, msg.id, new AirlockError('invalid_request', { publicDetail: msg.reason }));
+      return reply;
+    }
+    if (headerMismatch(request, msg)) {
+      sendError(
+        request,
+        reply,
+        msg.kind === 'request' ? msg.id : null,
+        new AirlockError('mcp_header_mismatch'),
+      );
+      return reply;
+    }
+    const version = header(request, 'mcp-protocol-version');
+    const isInit = msg.kind === 'request' && msg.method === 'initialize';
+    if (
+      !isInit &&
+      version !== undefined &&
+      !(SUPPORTED_PROTOCOL_VERSIONS as readonly string[]).includes(version)
+    ) {
+      sendError(
+        request,
+        reply,
+        msg.kind === 'request' ? msg.id : null,
+        new AirlockError('unsupported_protocol_version'),
+      );
+      return reply;
+    }
+    const method = msg.kind === 'response' ? '(response)' : msg.method;
+    const params = msg.kind === 'request' || msg.kind === 'notification' ? msg.params : {};
+    const sessionId = header(request, 'mcp-session-id');
+    const state: McpState = {
+      method,
+      rpcId: msg.kind === 'request' ? msg.id : null,
+      sessionId: isInit ? undefined : sessionId,
+      protocolVersion: isInit
+        ? typeof params.protocolVersion === 'string'
+          ? params.protocolVersion
+          : undefined
+        : version,
+    };
+    const ctx = newContext(request, reply, state, params);
+    if (msg.kind !== 'request') {
+      const outcome = await runPipeline(ctx, light, async (_r, commit) => {
+        await commit();
+        reply.code(202).send();
+      });
+      if (outcome.error) sendError(request, reply, null, outcome.error, ctx.requestId);
+      return reply;
+    }
+    const outcome = await runPipeline(ctx, pipeline, async (result, commit) => {
+      if (result.kind !== 'json') throw new AirlockError('internal_error');
+      let body = result.body;
+      if (method === 'tools/call') {
+        try {
+          for (const hook of ctx.chunkHooks) hook(body, ctx);
+        } catch (err) {
+          ctx.error ??= toAirlockError(err);
+          await commit().catch(() => {});
+          sendError(request, reply, msg.id, ctx.error, ctx.requestId);
+          return;
+        }
+        body = (state.result ?? body) as ToolResult;
+      }
+      const text = JSON.stringify(rpcResult(msg.id, body));
+      if (deps.hasher && method === 'tools/call') state.resultHash = deps.hasher.digest(JSON.stringify(body));
+      try {
+        await commit();
+      } catch (err) {
+        // Not durable, not acknowledged (P9).
+        sendError(request, reply, msg.id, toAirlockError(err), ctx.requestId);
+        return;
+      }
+      if (state.session && method === 'initialize') reply.header('mcp-session-id', state.session.id);
+      reply.code(200).type('application/json').send(text);
+    });
+    if (outcome.error) sendError(request, reply, msg.id, outcome.error, ctx.requestId);
+    return reply;
+  };
+
+  const del = async (request: FastifyRequest, reply: FastifyReply) => {
+    if (refused(request, reply)) return reply;
+    const state: McpState = {
+      method: 'notifications/session-end',
+      rpcId: null,
+      sessionId: header(request, 'mcp-session-id'),
+      protocolVersion: undefined,
+    };
+    const ctx = newContext(request, reply, state, {});
+    const outcome = await runPipeline(ctx, light, async (_r, commit) => {
+      await commit();
+      sessions.delete(state.session!.id, ctx.principal!);
+      reply.code(204).send();
+    });
+    if (outcome.error) sendError(request, reply, null, outcome.error, ctx.requestId);
+    return reply;
+  };
+
+  const metadata = async (request: FastifyRequest, reply: FastifyReply) => {
+    if (checks.refusedBy(request.headers))
+      return sendError(request, reply, null, new AirlockError('origin_not_allowed'));
+    const resource = resourceFor(request);
+    reply.header('cache-control', 'public, max-age=300');
+    return protectedResourceMetadata(deps.config, resource);
+  };
+
+  app.register(async (scope) => {
+    // Raw text in, parsed here: malformed JSON becomes a JSON-RPC parse error, not the /v1 envelope.
+    scope.removeContentTypeParser('application/json');
+    scope.addContentTypeParser(
+      'application/json',
+      { parseAs: 'string', bodyLimit: deps.config.maxBodyBytes },
+      (_req, body, done) => done(null, body),
+    );
+    scope.setErrorHandler((err, request, reply) => {
+      sendError(request, reply, null, edgeError(err as Error));
+    });
+    scope.post('/mcp', { bodyLimit: deps.config.maxBodyBytes }, post);
+    scope.delete('/mcp', del);
+    scope.get('/mcp', async (request, reply) => {
+      if (refused(request, reply)) return reply;
+      reply.header('allow', 'POST, DELETE');
+      return sendError(request, reply, null, new AirlockError('method_not_allowed'));
+    });
+    scope.get(METADATA_PATH, metadata);
+    scope.get(`${METADATA_PATH}/mcp`, metadata);
+  });
+}
