@@ -23,6 +23,10 @@ const EVENT_TYPES: ReadonlySet<string> = new Set<AuditEventType>([
   'egress.denied',
   'request.authorized',
   'request.completed',
+  'task_token.issued',
+  'task_token.refused',
+  'task_token.revoked',
+  'task_token.used',
 ]);
 const OUTCOMES: ReadonlySet<string> = new Set<AuditOutcome>(['allow', 'deny', 'error', 'info']);
 

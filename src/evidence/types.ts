@@ -24,7 +24,11 @@ export type AuditEventType =
   | 'worker.lifecycle'
   | 'egress.denied'
   | 'request.authorized'
-  | 'request.completed';
+  | 'request.completed'
+  | 'task_token.issued'
+  | 'task_token.refused'
+  | 'task_token.revoked'
+  | 'task_token.used';
 
 export type AuditOutcome = 'allow' | 'deny' | 'error' | 'info';
 
