@@ -22,6 +22,7 @@ const guard = isEgressGuardInstalled()
 
 const { main } = await import('../src/cli/main.ts');
 const code = await main(process.argv.slice(2), {
+  stdin: process.stdin,
   stdout: process.stdout,
   stderr: process.stderr,
   env: process.env,

@@ -2,6 +2,7 @@
 // validated config; there are no module-level singletons, so a test can build a gateway alone.
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { type AirlockConfig, durationMs } from './config/schema.ts';
 import { createDlpEngine } from './dlp/engine.ts';
@@ -20,10 +21,12 @@ import { createQuotaStage } from './http/stages/quota.ts';
 import { type AuditSink, createBodyHasher, createRecordStage, toJsonObject } from './http/stages/record.ts';
 import { createResolveStage } from './http/stages/resolve.ts';
 import { createApiKeyAuthenticator } from './identity/api-key-authenticator.ts';
+import { createIdentityPlane } from './identity/identity-plane.ts';
 import { createKeyService, type KeyService } from './identity/key-service.ts';
+import type { Authenticator } from './identity/types.ts';
 import type { Router } from './inference/types.ts';
 import { createTokenBudgets } from './quota/token-budget.ts';
-import { ensureSecretFile, secretsDir } from './secrets/secret-files.ts';
+import { createSecretResolver, ensureSecretFile, secretsDir } from './secrets/secret-files.ts';
 import type { Store } from './store/types.ts';
 
 export interface GatewayDeps {
@@ -37,6 +40,12 @@ export interface GatewayDeps {
   readonly bodyHashKey?: Uint8Array;
   /** Extra readiness checks contributed by other planes (workers, egress guard …). */
   readonly readiness?: () => Record<string, { ok: boolean; reason?: string }>;
+  /** `secret:NAME` → value (the vault, falling back to secret files). */
+  readonly resolveSecret?: (ref: string) => string;
+  /** Console sessions of local users (the users plane). */
+  readonly sessionAuthenticator?: Authenticator;
+  /** Extra admin-listener routes (login, logout, TOTP enrolment). */
+  readonly adminRoutes?: (app: FastifyInstance) => void;
 }
 
 export interface Gateway {
@@ -85,7 +94,20 @@ export function createGateway(config: AirlockConfig, deps: GatewayDeps): Gateway
     list: () => config.models.map((m) => deps.router.resolve(m.alias)).filter((m) => m !== undefined),
   };
 
-  const authenticateClient = createAuthenticateStage({ authenticators: [authenticator], surface: 'client' });
+  const identity = createIdentityPlane(config, {
+    dataDir: deps.dataDir,
+    logger: deps.logger,
+    resolveSecret: deps.resolveSecret ?? createSecretResolver(deps.dataDir),
+    audit: deps.audit,
+  });
+  // API keys first, then bearer tokens (task tokens, IdP JWTs), sessions, and the client certificate last.
+  const authenticators = [
+    authenticator,
+    ...identity.authenticators.filter((a) => a.id !== 'mtls'),
+    ...(deps.sessionAuthenticator ? [deps.sessionAuthenticator] : []),
+    ...identity.authenticators.filter((a) => a.id === 'mtls'),
+  ];
+  const authenticateClient = createAuthenticateStage({ authenticators, surface: 'client' });
   const clientPipeline: Pipeline = {
     decide: [
       authenticateClient,
@@ -113,6 +135,7 @@ export function createGateway(config: AirlockConfig, deps: GatewayDeps): Gateway
     requestId,
     hasher,
   });
+  identity.registerRoutes(client.app, authenticator);
   registerHealthRoutes(client, deps, metrics);
   listeners.push(client);
 
@@ -120,14 +143,12 @@ export function createGateway(config: AirlockConfig, deps: GatewayDeps): Gateway
   if (config.listeners.admin) {
     admin = buildListener(config.listeners.admin, config.limits);
     registerAdminSurface(admin.app, {
-      decide: [
-        createAuthenticateStage({ authenticators: [authenticator], surface: 'admin' }),
-        createAdminAuthorizeStage(),
-      ],
+      decide: [createAuthenticateStage({ authenticators, surface: 'admin' }), createAdminAuthorizeStage()],
       record: createRecordStage({ sink: deps.audit, surface: 'admin' }),
       keys,
       requestId,
     });
+    deps.adminRoutes?.(admin.app);
     registerHealthRoutes(admin, deps, metrics);
     listeners.push(admin);
   }
@@ -137,6 +158,7 @@ export function createGateway(config: AirlockConfig, deps: GatewayDeps): Gateway
     metrics,
     async start() {
       deps.router.start();
+      await identity.warmUp();
       const clientUrl = await client.listen();
       const adminUrl = admin ? await admin.listen() : undefined;
       deps.logger.info(
@@ -148,6 +170,7 @@ export function createGateway(config: AirlockConfig, deps: GatewayDeps): Gateway
     async close() {
       await Promise.all(listeners.map((l) => l.close()));
       await deps.router.close();
+      identity.close();
     },
   };
 }

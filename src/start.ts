@@ -5,17 +5,23 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import type { LoadedConfig } from './config/load.ts';
+import { durationMs } from './config/schema.ts';
 import { egressChildOptions } from './egress/child-options.ts';
 import type { EgressEvent } from './egress/denial.ts';
 import type { EgressGuard } from './egress/guard.ts';
 import { buildEgressPolicy } from './egress/policy.ts';
 import { openAuditLog } from './evidence/open.ts';
+import type { AuditEventType } from './evidence/types.ts';
 import { createGateway, type Gateway } from './gateway.ts';
 import { type AuditSink, toJsonObject } from './http/stages/record.ts';
+import { registerLoginRoutes } from './identity/users/login-routes.ts';
+import { createUsersPlane } from './identity/users/open-users.ts';
+import type { UserEvent } from './identity/users/user-service.ts';
 import { closeAdapters, createAdapters } from './inference/adapter-registry.ts';
 import { createRouter } from './inference/router.ts';
 import { createWorkerSupervisor, type WorkerSupervisor } from './inference/worker/supervisor.ts';
-import { createSecretResolver } from './secrets/secret-files.ts';
+import { openVault } from './secrets/open-vault.ts';
+import { createVaultSecretResolver } from './secrets/vault-resolver.ts';
 import { openStore } from './store/open-store.ts';
 
 export interface StartOptions {
@@ -68,6 +74,34 @@ export async function startAirlock(loaded: LoadedConfig, opts: StartOptions): Pr
   };
   try {
     await store.migrate();
+    // The vault opens tolerant: a key problem refuses every secret and says why in /readyz, so the
+    // gateway still starts and fails closed only for what needs a secret.
+    const vaultOpened = await openVault(config.vault, {
+      dataDir,
+      env: process.env,
+      store: config.store,
+      tolerateUnavailable: true,
+    });
+    cleanup.push(() => vaultOpened.close());
+    const secrets = createVaultSecretResolver(vaultOpened.vault, {
+      dataDir,
+      refreshIntervalMs: durationMs(config.vault.refreshInterval),
+    });
+    cleanup.push(async () => secrets.close());
+    await secrets.refresh().catch(() => {});
+    const users = createUsersPlane(config.users, {
+      connection: vaultOpened.connection,
+      vault: vaultOpened.vault,
+      onEvent: (e) =>
+        audit
+          .append({
+            type: userAuditType(e.type),
+            outcome:
+              e.type === 'user.login.succeeded' ? 'allow' : e.type.startsWith('user.login') ? 'deny' : 'info',
+            detail: toJsonObject(e),
+          })
+          .then(() => {}),
+    });
     // Embedded workers: a child process each, guarded by the same egress policy (preload).
     const child = egressChildOptions(policy);
     for (const u of config.upstreams) {
@@ -116,7 +150,7 @@ export async function startAirlock(loaded: LoadedConfig, opts: StartOptions): Pr
     }
 
     const adapters = await createAdapters(config.upstreams, {
-      resolveSecret: createSecretResolver(dataDir),
+      resolveSecret: secrets.resolve,
       embeddedBaseUrl: (name) => workers.get(name)?.baseUrl(),
     });
     cleanup.push(() => closeAdapters(adapters));
@@ -131,13 +165,18 @@ export async function startAirlock(loaded: LoadedConfig, opts: StartOptions): Pr
       logger,
       dataDir,
       bodyHashKey: opened?.bodyHashKey,
-      readiness: () =>
-        Object.fromEntries(
+      resolveSecret: secrets.resolve,
+      sessionAuthenticator: users.authenticator,
+      adminRoutes: (app) => registerLoginRoutes(app, { users: users.users, sessions: users.sessions }),
+      readiness: () => ({
+        vault: secrets.status(),
+        ...Object.fromEntries(
           [...workers].map(([name, w]) => [
             `worker:${name}`,
             w.healthy() ? { ok: true } : { ok: false, reason: 'embedded worker is not healthy' },
           ]),
         ),
+      }),
     });
     cleanup.push(() => gateway.close());
     const urls = await gateway.start();
@@ -146,4 +185,11 @@ export async function startAirlock(loaded: LoadedConfig, opts: StartOptions): Pr
     await closeAll();
     throw err;
   }
+}
+
+/** Local-user events in the audit vocabulary: logins are authentication, the rest admin changes. */
+function userAuditType(type: UserEvent['type']): AuditEventType {
+  if (type === 'user.login.succeeded') return 'auth.success';
+  if (type === 'user.login.failed' || type === 'user.login.locked') return 'auth.failure';
+  return 'admin.change';
 }

@@ -4,7 +4,10 @@ import { configCommand } from './commands/config.ts';
 import { doctorCommand } from './commands/doctor.ts';
 import { initCommand } from './commands/init.ts';
 import { keysCommand } from './commands/keys.ts';
+import { secretsCommand } from './commands/secrets.ts';
 import { serveCommand } from './commands/serve.ts';
+import { usersCommand } from './commands/users.ts';
+import { witnessCommand } from './commands/witness.ts';
 import { workerCommand } from './commands/worker.ts';
 import type { CliCommand } from './types.ts';
 
@@ -13,9 +16,12 @@ export function commandRegistry(): Map<string, CliCommand> {
     initCommand,
     serveCommand,
     keysCommand,
+    secretsCommand,
+    usersCommand,
     configCommand,
     doctorCommand,
     auditCommand,
+    witnessCommand,
     workerCommand,
   ];
   return new Map(commands.map((c) => [c.name, c]));

@@ -1,11 +1,12 @@
 // Contract for `airlock <command>`. Each command is one file in src/cli/commands/ exporting a
 // `CliCommand`; src/cli/registry.ts maps names to them. Commands that print data accept --json and
 // then print exactly one JSON document on stdout (scripts rely on it); human text otherwise.
-import type { Writable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 import type { EgressEvent } from '../egress/denial.ts';
 import type { EgressGuard } from '../egress/guard.ts';
 
 export interface CliIo {
+  readonly stdin?: Readable;
   readonly stdout: Writable;
   readonly stderr: Writable;
   readonly env: NodeJS.ProcessEnv;

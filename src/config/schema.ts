@@ -4,6 +4,9 @@
 import { z } from 'zod';
 import { dlpConfigSchema } from '../dlp/config.ts';
 import { auditConfigSchema } from '../evidence/config.ts';
+import { identityConfigSchema } from '../identity/config.ts';
+import { usersConfigSchema } from '../identity/users/config.ts';
+import { vaultConfigSchema } from '../secrets/vault-config.ts';
 
 const duration = z
   .string()
@@ -160,6 +163,9 @@ export const configSchema = z
       })
       .prefault({}),
     audit: auditConfigSchema,
+    identity: identityConfigSchema,
+    vault: vaultConfigSchema,
+    users: usersConfigSchema,
     dlp: dlpConfigSchema
       .prefault({})
       .describe('Data loss prevention: detectors and actions on prompts and outputs.'),

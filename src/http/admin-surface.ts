@@ -2,11 +2,13 @@
 // It runs the same pipeline as /v1 (authenticate with an admin key → authorize → record) with a
 // local operation in place of the upstream call. Admin keys never call models; client keys never
 // open this surface.
+
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { durationMs } from '../config/schema.ts';
 import { AirlockError } from '../errors.ts';
 import type { KeyService } from '../identity/key-service.ts';
+import { peerTlsOf } from '../identity/peer-certificate.ts';
 import type { ApiKeyRecord } from '../store/types.ts';
 import type { RequestContext } from './context.ts';
 import { adminErrorBody, errorHeaders } from './envelope.ts';
@@ -60,7 +62,9 @@ export function registerAdminSurface(app: FastifyInstance, deps: AdminSurfaceDep
         trace: traceFromHeader(request.headers.traceparent),
         startedAt: performance.now(),
         operation: name as RequestContext['operation'],
+        method: request.method,
         clientAddress: request.ip,
+        peer: peerTlsOf(request.raw.socket),
         headers: request.headers,
         body: {},
         stream: false,

@@ -1,6 +1,8 @@
 // The state one request carries through the pipeline. Stages read what earlier stages decided and
 // add their own decision to the trail; the record stage turns the trail into audit entries.
 import type { AirlockError, ErrorCode } from '../errors.ts';
+import type { PeerTls } from '../identity/peer-certificate.ts';
+import type { IdentityDetails } from '../identity/principal.ts';
 import type { Endpoint, ResolvedModel, RouteTarget, TokenUsage } from '../inference/types.ts';
 
 export type StageName =
@@ -24,6 +26,9 @@ export interface Principal {
   readonly credentialPrefix: string;
   readonly expiresAt: Date;
   readonly scopes: { readonly models: readonly string[]; readonly endpoints: readonly string[] };
+  /** Subject kind (user | service | agent | workload), credential kind, roles, tenant, OAuth scopes,
+   *  `act` delegation chain, task id, SPIFFE id — set by every authenticator but API keys. */
+  readonly identity?: IdentityDetails;
 }
 
 export interface StageDecision {
@@ -48,7 +53,11 @@ export interface RequestContext {
   readonly trace: TraceContext;
   readonly startedAt: number;
   readonly operation: Operation;
+  /** HTTP method (absent for non-HTTP callers). */
+  readonly method?: string;
   readonly clientAddress: string;
+  /** Client certificate chain the TLS listener verified, if any. */
+  readonly peer?: PeerTls;
   readonly headers: Readonly<Record<string, string | string[] | undefined>>;
   /** Validated body; unknown fields are kept for upstreams that understand them. */
   body: Record<string, unknown>;

@@ -1,8 +1,10 @@
 // The OpenAI-compatible surface (/v1): receive (ids, trace, body schema) then the one pipeline, then
 // delivery as JSON or Server-Sent Events. Errors use OpenAI's envelope with our stable codes.
+
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 import { AirlockError, toAirlockError } from '../errors.ts';
+import { peerTlsOf } from '../identity/peer-certificate.ts';
 import type { Endpoint, UpstreamResult } from '../inference/types.ts';
 import type { RequestContext } from './context.ts';
 import { errorHeaders, openAiErrorBody, publicStatus } from './envelope.ts';
@@ -62,7 +64,9 @@ export function registerOpenAiSurface(app: FastifyInstance, deps: OpenAiSurfaceD
       trace: traceFromHeader(request.headers.traceparent),
       startedAt,
       operation,
+      method: request.method,
       clientAddress: request.ip,
+      peer: peerTlsOf(request.raw.socket),
       headers: request.headers,
       body,
       stream: body.stream === true,

@@ -11,7 +11,12 @@ export function createAuthenticateStage(deps: {
     name: 'authenticate',
     async run(ctx) {
       for (const authenticator of deps.authenticators) {
-        const result = await authenticator.authenticate({ headers: ctx.headers, surface: deps.surface });
+        const result = await authenticator.authenticate({
+          headers: ctx.headers,
+          surface: deps.surface,
+          method: ctx.method,
+          peer: ctx.peer,
+        });
         if (result.kind === 'abstain') continue;
         if (result.kind === 'reject') {
           ctx.trail.push({
