@@ -1,7 +1,8 @@
 // Contact details: email addresses and phone numbers.
 
 import type { CountryCode } from 'libphonenumber-js/max';
-import type { PatternRule, SpanContext } from '../secret-rule.ts';
+import type { PatternRule } from '../secret-rule.ts';
+import { labelledAsOther } from './context.ts';
 import { createPhoneValidator } from './phone-validator.ts';
 
 export const emailRule: PatternRule = {
@@ -17,21 +18,6 @@ export const emailRule: PatternRule = {
     negative: ['user@localhost', 'no at sign here', '@handle'],
   },
 };
-
-/** Words that, just before a phone-shaped number, say it is something else: an order, invoice or
- *  ticket number, a serial, an account. A phone word closer to the number wins ("order desk
- *  phone: …"). Lower-case; matched against the 32 characters before the number. */
-const NOT_PHONE =
-  /(?:\b(?:order|invoice|inv|ref|reference|tracking|ticket|case|serial|sku|part|account|acct|iban|isbn|po|id|no|number|nr)|#)\W{0,4}$/;
-const PHONE_WORD =
-  /(?:phone|tel|telephone|call|mobile|cell|fax|ring|text|whatsapp|contact|dial)\b[^0-9]{0,12}$/;
-
-function labelledAsOther(ctx: SpanContext): boolean {
-  const before = ctx.text.slice(Math.max(0, ctx.start - 32), ctx.start).toLowerCase();
-  if (PHONE_WORD.test(before)) return false;
-  // "order 2125550123", "Invoice no. 415-555-0134", "#4155550123"
-  return NOT_PHONE.test(before.replace(/[\s.:]+$/, ''));
-}
 
 /** Phone numbers: a cheap RE2 candidate pass, a few shape checks, then libphonenumber's full
  *  validation (max metadata, patterns compiled once: phone-validator.ts) on what is left. */
@@ -57,6 +43,8 @@ export function phoneRule(defaultRegion: CountryCode = 'US'): PatternRule {
       // Dotted runs are versions, IPs and dates far more often than phones ("1.2.3456.7").
       if (dots > 0 && !/^(?:\+?[0-9]{1,3}\.)?[0-9]{2,4}\.[0-9]{3,4}\.[0-9]{3,4}$/.test(candidate))
         return false;
+      // A dotted quad is an IPv4 address, not a phone ("80.58.209.229").
+      if (dots === 3 && /^[0-9]{1,3}(?:\.[0-9]{1,3}){3}$/.test(candidate)) return false;
       // ISO dates and times: 2024-11-22, 2024-11-22 10:30.
       if (/^[12][0-9]{3}-[01][0-9]-[0-3][0-9]/.test(candidate)) return false;
       if (labelledAsOther(ctx)) return false;
@@ -76,6 +64,7 @@ export function phoneRule(defaultRegion: CountryCode = 'US'): PatternRule {
         'office: (212) 555-0123',
         'ring +1 415 555 2671.',
         'order desk phone: 212-555-0123',
+        'phone no. (212) 555-0123',
       ],
       negative: [
         'on 2024-11-22',

@@ -43,6 +43,31 @@ function knownIssuer(d: string): boolean {
   return false;
 }
 
+/** Card numbers the networks and payment providers publish for testing: they fill documentation,
+ *  fixtures and tutorials and never belong to a cardholder. Compared on digits only. */
+const PUBLISHED_TEST_CARDS = new Set([
+  '4111111111111111',
+  '4242424242424242',
+  '4012888888881881',
+  '4000056655665556',
+  '4222222222222',
+  '5555555555554444',
+  '5105105105105100',
+  '5200828282828210',
+  '2223003122003222',
+  '378282246310005',
+  '371449635398431',
+  '378734493671000',
+  '6011111111111117',
+  '6011000990139424',
+  '3056930009020004',
+  '30569309025904',
+  '38520000023237',
+  '3566002020360505',
+  '3530111333300000',
+  '6200000000000005',
+]);
+
 export const paymentCardRule: PatternRule = {
   id: 'payment-card-number',
   type: 'CREDIT_CARD',
@@ -51,17 +76,23 @@ export const paymentCardRule: PatternRule = {
     'Payment card number (PAN): 13–19 digits, optional space/dash groups, Luhn-valid, known issuer.',
   keywords: [],
   pattern: String.raw`(?:^|[^0-9A-Za-z_.-])(?P<secret>[0-9]{4}(?:[ -]?[0-9]{2,4}){2,4}[0-9]{0,3})(?:[^0-9A-Za-z_-]|$)`,
-  validate: longestValidPrefix((digits) => luhnValid(digits) && knownIssuer(digits), ' -', 13, 19),
+  validate: longestValidPrefix(
+    (digits) => luhnValid(digits) && knownIssuer(digits) && !PUBLISHED_TEST_CARDS.has(digits),
+    ' -',
+    13,
+    19,
+  ),
   severity: 'high',
   examples: {
     positive: [
-      `card ${grouped(withLuhn('411111111111111'))} exp 12/29`,
-      `amex ${withLuhn('37828224631000')}`,
-      `mc ${grouped(withLuhn('555555555555444'), 4, '-')}.`,
+      `card ${grouped(withLuhn('453201511283036'))} exp 12/29`,
+      `amex ${withLuhn('34987654321098')}`,
+      `mc ${grouped(withLuhn('545454545454545'), 4, '-')}.`,
     ],
     negative: [
       `card ${withLuhn('411111111111111').slice(0, -1)}0`,
       'order 1234 5678 9012 3456',
+      'for testing use 4242 4242 4242 4242 (published test card)',
       `id 9${withLuhn('11111111111111')}`,
     ],
   },

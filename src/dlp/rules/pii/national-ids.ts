@@ -1,6 +1,7 @@
 // National identifiers with their published validity rules.
 import { luhnValid, verhoeffValid } from '../../checksum.ts';
 import type { PatternRule } from '../secret-rule.ts';
+import { labelledAsOther } from './context.ts';
 import { withLuhn, withVerhoeff } from './synth-pii.ts';
 
 /** US SSN: area 001–899 except 666, group 01–99, serial 0001–9999 (SSA randomisation rules). */
@@ -109,7 +110,7 @@ export const inAadhaarRule: PatternRule = {
   description: 'Indian Aadhaar number with a valid Verhoeff check digit.',
   keywords: [],
   pattern: String.raw`(?:^|[^0-9A-Za-z])(?P<secret>[2-9][0-9]{3} ?[0-9]{4} ?[0-9]{4})(?:[^0-9A-Za-z]|$)`,
-  validate: (v) => verhoeffValid(v),
+  validate: (v, ctx) => verhoeffValid(v) && !labelledAsOther(ctx, /(?:aadhaa?r|uidai|uid)\W{0,3}$/),
   severity: 'high',
   examples: {
     positive: [`aadhaar ${withVerhoeff('23456789012').replace(/(\d{4})(\d{4})(\d{4})/, '$1 $2 $3')}`],

@@ -11,10 +11,12 @@ export const ipv4Rule: PatternRule = {
   description: 'IPv4 address.',
   keywords: [],
   pattern: String.raw`(?:^|[^0-9A-Za-z.])(?P<secret>${OCTET}(?:\.${OCTET}){3})(?:[^0-9A-Za-z.]|\.(?:[^0-9]|$)|$)`,
+  // A product token's version ("Chrome/120.0.0.0") is not an address; a URL's host ("//10.0.0.5") is.
+  validate: (_v, ctx) => !(ctx.text[ctx.start - 1] === '/' && /[A-Za-z]/.test(ctx.text[ctx.start - 2] ?? '')),
   severity: 'low',
   examples: {
     positive: ['server 10.20.30.40 is down', 'from 192.168.1.254.', 'ip=8.8.8.8'],
-    negative: ['version 1.2.3', '256.1.1.1', '1.2.3.4.5', 'v10.20.30.40'],
+    negative: ['version 1.2.3', '256.1.1.1', '1.2.3.4.5', 'v10.20.30.40', 'Chrome/120.0.0.0 Safari'],
   },
 };
 

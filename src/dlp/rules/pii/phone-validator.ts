@@ -108,7 +108,7 @@ export function createPhoneValidator(defaultRegion: CountryCode): (candidate: st
   /** Valid in `country`, as written or after a trunk prefix; undefined: ask the library. */
   function validIn(country: string, national: string): boolean | undefined {
     const plan = planFor(country);
-    if (plan.trunk !== undefined && plan.trunk.test(national)) {
+    if (plan.trunk?.test(national)) {
       if (plan.trunks === undefined) return undefined;
       if (plan.trunks.some((t) => national.startsWith(t) && matches(plan, national.slice(t.length))))
         return true;

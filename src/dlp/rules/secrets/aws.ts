@@ -15,10 +15,17 @@ export const awsRules: SecretRule[] = [
     keywords: ['akia', 'asia', 'abia', 'acca', 'a3t'],
     pattern: token('(?:A3T[A-Z0-9]|AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16}'),
     minEntropy: 3,
+    // AWS documents its placeholder keys with an EXAMPLE suffix; they appear in every tutorial.
+    validate: (v) => !v.endsWith('EXAMPLE'),
     severity: 'critical',
     examples: {
       positive: [`aws_access_key_id = ${keyId('AKIA', 'a1')}`, `"AccessKeyId": "${keyId('ASIA', 'a2')}"`],
-      negative: [`AKIA${'A'.repeat(16)}`, `AKIA${synth('a3', B32, 12)}`, `XAKIA${synth('a4', B32, 16)}`],
+      negative: [
+        `AKIA${'IOSFODNN7'}${'EXAMPLE'}`,
+        `AKIA${'A'.repeat(16)}`,
+        `AKIA${synth('a3', B32, 12)}`,
+        `XAKIA${synth('a4', B32, 16)}`,
+      ],
     },
   },
   {

@@ -12,8 +12,8 @@ export function token(body: string, tail = '[A-Za-z0-9_-]'): string {
  *  Identifiers match case-insensitively; the value's own classes keep their case. */
 export function contextual(identifiers: readonly string[], secret: string): string {
   return (
-    String.raw`(?i:${identifiers.join('|')})[\w.-]{0,25}?[\s'"\x60]{0,3}(?:=|>|:=|::|:|=>|,|\?=)[\s'"\x60=]{0,5}` +
-    String.raw`(?P<secret>${secret})(?:[\s'"\x60;,)}\]]|\\[nrt]|$)`
+    String.raw`(?i:${identifiers.join('|')})[\w.-]{0,25}?[\s'"\x60]{0,3}(?:=|>|:=|::|:|=>|,|\?=|\s(?:is|was)\s)[\s'"\x60=]{0,5}` +
+    String.raw`(?P<secret>${secret})(?:[\s'"\x60;,)}\]]|\\[nrt]|\.(?:\s|$)|$)`
   );
 }
 
