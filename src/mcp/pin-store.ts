@@ -118,7 +118,7 @@ export function openPinStore(path: string): PinStore {
     revoke(server, tool) {
       const file = structuredClone(read());
       const pins = file.servers[server]?.tools;
-      if (!pins || !pins[tool]) return false;
+      if (!pins?.[tool]) return false;
       delete pins[tool];
       write(file);
       return true;
