@@ -12,6 +12,7 @@ import type { EgressGuard } from './egress/guard.ts';
 import { buildEgressPolicy } from './egress/policy.ts';
 import { openAuditLog } from './evidence/open.ts';
 import type { AuditEventType } from './evidence/types.ts';
+import { openCosignPublisher } from './evidence/witness/wiring.ts';
 import { createGateway, type Gateway } from './gateway.ts';
 import { type AuditSink, toJsonObject } from './http/stages/record.ts';
 import { registerLoginRoutes } from './identity/users/login-routes.ts';
@@ -51,6 +52,21 @@ export async function startAirlock(loaded: LoadedConfig, opts: StartOptions): Pr
         ...(config.store.driver === 'postgres' ? { storeUrl: config.store.url } : {}),
       });
   const audit: AuditSink = opts.audit ?? opened!.log;
+  // Checkpoints go to the configured witnesses; k of n cosignatures make a published checkpoint.
+  const publisher =
+    opened &&
+    openCosignPublisher(config.audit.witnessing, {
+      log: opened.log,
+      logVkey: opened.signer.vkey,
+      dataDir,
+      onEvent: (e) =>
+        e.event === 'witness.published'
+          ? logger.info(e, 'checkpoint cosigned')
+          : e.event === 'witness.fork'
+            ? logger.error(e, 'a witness has seen another history of this log')
+            : logger.warn(e, 'witnessing degraded'),
+    });
+  publisher?.start();
   const guard = opts.egress?.guard;
   const policy = buildEgressPolicy(config);
   if (guard) {
@@ -67,7 +83,11 @@ export async function startAirlock(loaded: LoadedConfig, opts: StartOptions): Pr
   const workers = new Map<string, WorkerSupervisor>();
   // Closed in reverse: gateway (drain) → adapters → workers → store → audit log (last, so the drain's
   // entries are committed).
-  const cleanup: (() => Promise<void>)[] = [async () => opened?.log.close(), () => store.close()];
+  const cleanup: (() => Promise<void>)[] = [
+    async () => opened?.log.close(),
+    async () => publisher?.stop(),
+    () => store.close(),
+  ];
   const closeAll = async () => {
     for (const fn of cleanup.reverse())
       await fn().catch((err) => logger.error({ err: String(err) }, 'shutdown step failed'));

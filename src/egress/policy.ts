@@ -286,6 +286,11 @@ export function buildEgressPolicy(
     }
     if (target) add('store.url', targetText(target.host, target.port));
   }
+  // Audit witnesses the gateway publishes checkpoints to (P9) are reached like upstreams.
+  config.audit.witnessing.witnesses.forEach((w, i) => {
+    const target = urlTarget(new URL(w.url), HTTP_DEFAULTS);
+    if (target) add(`audit.witnessing.witnesses[${i}].url`, targetText(target.host, target.port));
+  });
   for (const [i, text] of config.egress.allow.entries()) add(`egress.allow[${i}]`, text);
   return new EgressPolicy(entries, loopbackPorts);
 }

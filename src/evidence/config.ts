@@ -1,6 +1,7 @@
 // Config of the audit log (mounted by the lead as `audit:` in src/config/schema.ts). Strict: unknown
 // fields are errors. Relative paths resolve against dataDir.
 import { z } from 'zod';
+import { witnessingConfigSchema } from './witness/config.ts';
 
 export const auditConfigSchema = z
   .strictObject({
@@ -35,6 +36,7 @@ export const auditConfigSchema = z
       .regex(/^\d+(ms|s|m|h|d)$/, 'a duration such as 500ms or 1s')
       .default('1s')
       .describe('A signed checkpoint is stored at most this long after the last entry.'),
+    witnessing: witnessingConfigSchema.prefault({}),
   })
   .prefault({})
   .describe('Tamper-evident audit log (RFC 6962 Merkle tree, C2SP signed checkpoints).');
