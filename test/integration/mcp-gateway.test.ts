@@ -49,6 +49,7 @@ before(async () => {
         'fixture__whoami',
         'fixture__mutable',
         'fixture__fail',
+        'fixture__crash',
         'memory__create_entities',
         'memory__read_graph',
         'fs__write_file',
@@ -225,4 +226,19 @@ test('an McpError surfaces with stable codes for unknown tools', async () => {
     assert.equal((err.data as { code: string }).code, 'tool_not_found');
     return true;
   });
+});
+
+test('a crashed stdio server is restarted with backoff and serves again', async () => {
+  const alice = await connect('alice-token');
+  const upstream = h.plane.upstreams.get('fixture')!;
+  await alice.callTool({ name: 'fixture__crash', arguments: {} }).catch(() => {});
+  for (let i = 0; i < 1000 && upstream.state() === 'ready'; i++) await new Promise((r) => setTimeout(r, 5));
+  for (let i = 0; i < 1000 && upstream.state() !== 'ready'; i++) await new Promise((r) => setTimeout(r, 5));
+  assert.equal(upstream.state(), 'ready');
+  assert.ok(
+    h.audit.entries.some(
+      (e) => e.type === 'worker.lifecycle' && (e.detail as { type?: string }).type === 'restarting',
+    ),
+  );
+  assert.equal(textOf(await alice.callTool({ name: 'fixture__echo', arguments: { text: 'back' } })), 'back');
 });
