@@ -159,19 +159,41 @@ export function createSequencer(target: CommitTarget, opts: SequencerOptions): S
     else throw unavailable(failure ?? 'audit store unavailable');
   }
 
-  async function enqueue(entries: readonly PendingEntry[], wantsCheckpoint: boolean, internal = false) {
-    await admit(internal);
-    return new Promise<{ first: number; checkpoint: Checkpoint | null }>((resolve, reject) => {
-      queue.push({ entries, wantsCheckpoint, resolve, reject });
-      schedule();
-    });
+  // Open and healthy: queue synchronously, so call order is index order and the hot path (the gateway
+  // appends twice per request) takes no async hop. Otherwise admit() decides (probe, fail fast).
+  const admitNow = (internal: boolean) => failure === undefined && !closed && (internal || !closing);
+
+  function enqueue(
+    entries: readonly PendingEntry[],
+    wantsCheckpoint: boolean,
+    internal = false,
+  ): Promise<{ first: number; checkpoint: Checkpoint | null }> {
+    const push = () =>
+      new Promise<{ first: number; checkpoint: Checkpoint | null }>((resolve, reject) => {
+        queue.push({ entries, wantsCheckpoint, resolve, reject });
+        schedule();
+      });
+    return admitNow(internal) ? push() : admit(internal).then(push);
   }
 
   return {
-    async append(event) {
-      const pending = prepareEntry(event, now());
-      const { first } = await enqueue([pending], false);
-      return { index: first };
+    append(event) {
+      let pending: PendingEntry;
+      try {
+        pending = prepareEntry(event, now());
+      } catch (err) {
+        return Promise.reject(err);
+      }
+      if (!admitNow(false)) return enqueue([pending], false).then((o) => ({ index: o.first }));
+      return new Promise((resolve, reject) => {
+        queue.push({
+          entries: [pending],
+          wantsCheckpoint: false,
+          resolve: (o) => resolve({ index: o.first }),
+          reject,
+        });
+        schedule();
+      });
     },
     async appendMany(events) {
       const t = now();
