@@ -13,7 +13,6 @@ import type { Pipeline } from './http/pipeline.ts';
 import { buildListener, type Listener } from './http/server.ts';
 import { createAccountStage } from './http/stages/account.ts';
 import { createAuthenticateStage } from './http/stages/authenticate.ts';
-import { createAdminAuthorizeStage, createScopeAuthorizeStage } from './http/stages/authorize.ts';
 import { createForwardStage } from './http/stages/forward.ts';
 import { createInspectInStage, createInspectOutStage } from './http/stages/inspect.ts';
 import { createPassThroughStage } from './http/stages/passthrough.ts';
@@ -25,6 +24,9 @@ import { createIdentityPlane } from './identity/identity-plane.ts';
 import { createKeyService, type KeyService } from './identity/key-service.ts';
 import type { Authenticator } from './identity/types.ts';
 import type { Router } from './inference/types.ts';
+import { createPolicyAuthorizeStage, visibleModels } from './policy/authorize-stage.ts';
+import { createDecisionPointFromConfig } from './policy/config.ts';
+import type { DecisionPoint } from './policy/types.ts';
 import { createTokenBudgets } from './quota/token-budget.ts';
 import { createSecretResolver, ensureSecretFile, secretsDir } from './secrets/secret-files.ts';
 import type { Store } from './store/types.ts';
@@ -42,6 +44,10 @@ export interface GatewayDeps {
   readonly readiness?: () => Record<string, { ok: boolean; reason?: string }>;
   /** `secret:NAME` → value (the vault, falling back to secret files). */
   readonly resolveSecret?: (ref: string) => string;
+  /** Folder relative policy files are resolved against (the config file's folder). */
+  readonly configDir?: string;
+  /** A prebuilt decision point (tests); default: compiled from config.policy. */
+  readonly pdp?: DecisionPoint;
   /** Console sessions of local users (the users plane). */
   readonly sessionAuthenticator?: Authenticator;
   /** Extra admin-listener routes (login, logout, TOTP enrolment). */
@@ -83,6 +89,9 @@ export function createGateway(config: AirlockConfig, deps: GatewayDeps): Gateway
   const pepper = ensureSecretFile(pepperPath(deps.dataDir));
   const keys = createKeyServiceFor(config, { store: deps.store, dataDir: deps.dataDir, audit: deps.audit });
   const requestId = () => `req_${randomUUID()}`;
+  // Compiled once per policy version; a broken policy stops start-up here (config_invalid).
+  const pdp =
+    deps.pdp ?? createDecisionPointFromConfig(config.policy, { baseDir: deps.configDir ?? process.cwd() });
   const hasher = deps.bodyHashKey ? createBodyHasher(deps.bodyHashKey) : undefined;
   const authenticator = createApiKeyAuthenticator({ store: deps.store, pepper });
   const budgets = createTokenBudgets({ store: deps.store });
@@ -112,7 +121,7 @@ export function createGateway(config: AirlockConfig, deps: GatewayDeps): Gateway
     decide: [
       authenticateClient,
       createResolveStage({ router: deps.router }),
-      createScopeAuthorizeStage(),
+      createPolicyAuthorizeStage({ pdp }),
       quota,
       createInspectInStage({ engine: dlp, actions: config.dlp.actions }),
       createPassThroughStage('obligations'),
@@ -121,7 +130,12 @@ export function createGateway(config: AirlockConfig, deps: GatewayDeps): Gateway
       account,
       createInspectOutStage({ engine: dlp, actions: config.dlp.actions }),
     ],
-    forward: createForwardStage({ router: deps.router, catalogue, startedAt: Date.now() }),
+    forward: createForwardStage({
+      router: deps.router,
+      catalogue,
+      startedAt: Date.now(),
+      visible: (ctx, models) => visibleModels(ctx, pdp, models),
+    }),
     record: createRecordStage({ sink: deps.audit, surface: 'openai', hasher, settle: account.settle }),
   };
 
@@ -143,7 +157,10 @@ export function createGateway(config: AirlockConfig, deps: GatewayDeps): Gateway
   if (config.listeners.admin) {
     admin = buildListener(config.listeners.admin, config.limits);
     registerAdminSurface(admin.app, {
-      decide: [createAuthenticateStage({ authenticators, surface: 'admin' }), createAdminAuthorizeStage()],
+      decide: [
+        createAuthenticateStage({ authenticators, surface: 'admin' }),
+        createPolicyAuthorizeStage({ pdp, surface: 'admin' }),
+      ],
       record: createRecordStage({ sink: deps.audit, surface: 'admin' }),
       keys,
       requestId,

@@ -186,6 +186,7 @@ export async function startAirlock(loaded: LoadedConfig, opts: StartOptions): Pr
       dataDir,
       bodyHashKey: opened?.bodyHashKey,
       resolveSecret: secrets.resolve,
+      configDir: loaded.dir,
       sessionAuthenticator: users.authenticator,
       adminRoutes: (app) => registerLoginRoutes(app, { users: users.users, sessions: users.sessions }),
       readiness: () => ({

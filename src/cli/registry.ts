@@ -4,6 +4,7 @@ import { configCommand } from './commands/config.ts';
 import { doctorCommand } from './commands/doctor.ts';
 import { initCommand } from './commands/init.ts';
 import { keysCommand } from './commands/keys.ts';
+import { policyCommand } from './commands/policy.ts';
 import { secretsCommand } from './commands/secrets.ts';
 import { serveCommand } from './commands/serve.ts';
 import { usersCommand } from './commands/users.ts';
@@ -19,6 +20,7 @@ export function commandRegistry(): Map<string, CliCommand> {
     secretsCommand,
     usersCommand,
     configCommand,
+    policyCommand,
     doctorCommand,
     auditCommand,
     witnessCommand,

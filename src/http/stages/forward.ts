@@ -1,7 +1,6 @@
 // forward: hand the request to the router, which picks a healthy target, injects the upstream's
 // credential at the last hop and fails over. `models` is answered from the gateway's own catalogue.
 import type { ResolvedModel, Router, UpstreamResult } from '../../inference/types.ts';
-import { scopeAllows } from '../../policy/scopes.ts';
 import { isModelEndpoint, type RequestContext } from '../context.ts';
 import type { ForwardStage } from '../pipeline.ts';
 
@@ -9,18 +8,26 @@ export interface ModelCatalogue {
   list(): readonly ResolvedModel[];
 }
 
+/** The catalogue entries the caller may see (P4); the gateway passes the policy decision point's filter. */
+export type VisibleModels = (
+  ctx: RequestContext,
+  models: readonly ResolvedModel[],
+) => readonly ResolvedModel[];
+
 export function modelListFor(
   ctx: RequestContext,
   catalogue: ModelCatalogue,
   created: number,
+  visible: VisibleModels,
 ): Record<string, unknown> {
-  const allowed = ctx.principal?.scopes.models ?? [];
   return {
     object: 'list',
-    data: catalogue
-      .list()
-      .filter((m) => scopeAllows(allowed, m.alias))
-      .map((m) => ({ id: m.alias, object: 'model', created, owned_by: 'airlock' })),
+    data: visible(ctx, catalogue.list()).map((m) => ({
+      id: m.alias,
+      object: 'model',
+      created,
+      owned_by: 'airlock',
+    })),
   };
 }
 
@@ -28,6 +35,7 @@ export function createForwardStage(deps: {
   router: Router;
   catalogue: ModelCatalogue;
   startedAt: number;
+  visible: VisibleModels;
 }): ForwardStage {
   const created = Math.floor(deps.startedAt / 1000);
   return {
@@ -35,7 +43,7 @@ export function createForwardStage(deps: {
     async run(ctx): Promise<UpstreamResult> {
       const endpoint = ctx.operation;
       if (!isModelEndpoint(endpoint))
-        return { kind: 'json', status: 200, body: modelListFor(ctx, deps.catalogue, created) };
+        return { kind: 'json', status: 200, body: modelListFor(ctx, deps.catalogue, created, deps.visible) };
       const model = ctx.model!;
       let body = ctx.body;
       if (ctx.stream && endpoint !== 'embeddings') {
