@@ -58,6 +58,15 @@ function isTokenChar(c: number): boolean {
   );
 }
 
+/** Characters of grouped values ("MT84 MALT 0110 …", "(212) 555 0123", "4111 1111 …"). */
+function isGroupChar(c: number): boolean {
+  return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || c === 40 || c === 41 || c === 43;
+}
+
+/** Longest grouped value the scanner keeps whole across a single-space join: a 34-character
+ *  IBAN written in groups of four is 42; phones and cards are shorter. */
+const MAX_GROUPED = 48;
+
 export function createStreamScanner(engine: DlpEngine, opts: StreamScannerOptions = {}): StreamScanner {
   const holdback = opts.holdback ?? 256;
   const context = opts.context ?? 64;
@@ -70,9 +79,20 @@ export function createStreamScanner(engine: DlpEngine, opts: StreamScannerOption
   let base = 0; // stream offset of buf[0]
   let blocked = false;
 
+  const joined = (at: number, test: (c: number) => boolean) =>
+    test(buf.charCodeAt(at - 1)) && test(buf.charCodeAt(at));
+  const spaceJoined = (at: number): boolean => {
+    const before = buf.charCodeAt(at - 1);
+    const after = buf.charCodeAt(at);
+    if (before === 32) return isGroupChar(buf.charCodeAt(at - 2)) && isGroupChar(after);
+    if (after === 32) return isGroupChar(before) && isGroupChar(buf.charCodeAt(at + 1));
+    return joined(at, isGroupChar);
+  };
+
   function chooseCut(findings: readonly Finding[], final: boolean): number {
     if (final) return buf.length;
     let cut = buf.length - holdback;
+    const floor = cut - MAX_GROUPED;
     for (let moved = true; moved; ) {
       moved = false;
       for (const f of findings) {
@@ -82,7 +102,9 @@ export function createStreamScanner(engine: DlpEngine, opts: StreamScannerOption
         }
       }
       // Never split a token: its head alone may match nothing, its tail alone something else.
-      while (cut > ctxLen && isTokenChar(buf.charCodeAt(cut - 1)) && isTokenChar(buf.charCodeAt(cut))) {
+      // Nor a grouped value joined by single spaces, up to MAX_GROUPED back: its first group
+      // alone ("MT84") is no finding, and the whole value may be longer than the holdback.
+      while (cut > ctxLen && (joined(cut, isTokenChar) || (cut >= floor && spaceJoined(cut)))) {
         cut--;
         moved = true;
       }
