@@ -138,6 +138,11 @@ export const errorCatalogue = {
     expose: true,
   },
   approval_required: { status: 403, type: 'permission_error', message: 'This action needs an approval first.', expose: true },
+  approval_invalid: { status: 403, type: 'permission_error', message: 'The approval is unknown, not yet granted, expired, already used, or not for this request.', expose: true },
+  approval_not_found: { status: 404, type: 'invalid_request_error', message: 'No such approval, grant or change.', expose: true },
+  self_approval_refused: { status: 403, type: 'permission_error', message: 'A different person must approve or review this (two-person rule).', expose: true },
+  break_glass_refused: { status: 403, type: 'permission_error', message: 'Break-glass refused: it needs the break-glass role, a fresh second-factor code and a written reason.', expose: true },
+  break_glass_expired: { status: 403, type: 'permission_error', message: 'The break-glass grant is closed or expired.', expose: true },
   step_up_required: { status: 401, type: 'authentication_error', message: 'This action needs a fresh second factor (step-up).', expose: true },
   policy_unavailable: { status: 503, type: 'server_error', message: 'The policy engine is unavailable; requests are refused until it recovers.', expose: true },
   // quota
