@@ -137,14 +137,55 @@ export const errorCatalogue = {
     message: 'The credential is not allowed to perform this action.',
     expose: true,
   },
-  approval_required: { status: 403, type: 'permission_error', message: 'This action needs an approval first.', expose: true },
-  approval_invalid: { status: 403, type: 'permission_error', message: 'The approval is unknown, not yet granted, expired, already used, or not for this request.', expose: true },
-  approval_not_found: { status: 404, type: 'invalid_request_error', message: 'No such approval, grant or change.', expose: true },
-  self_approval_refused: { status: 403, type: 'permission_error', message: 'A different person must approve or review this (two-person rule).', expose: true },
-  break_glass_refused: { status: 403, type: 'permission_error', message: 'Break-glass refused: it needs the break-glass role, a fresh second-factor code and a written reason.', expose: true },
-  break_glass_expired: { status: 403, type: 'permission_error', message: 'The break-glass grant is closed or expired.', expose: true },
-  step_up_required: { status: 401, type: 'authentication_error', message: 'This action needs a fresh second factor (step-up).', expose: true },
-  policy_unavailable: { status: 503, type: 'server_error', message: 'The policy engine is unavailable; requests are refused until it recovers.', expose: true },
+  approval_required: {
+    status: 403,
+    type: 'permission_error',
+    message: 'This action needs an approval first.',
+    expose: true,
+  },
+  approval_invalid: {
+    status: 403,
+    type: 'permission_error',
+    message: 'The approval is unknown, not yet granted, expired, already used, or not for this request.',
+    expose: true,
+  },
+  approval_not_found: {
+    status: 404,
+    type: 'invalid_request_error',
+    message: 'No such approval, grant or change.',
+    expose: true,
+  },
+  self_approval_refused: {
+    status: 403,
+    type: 'permission_error',
+    message: 'A different person must approve or review this (two-person rule).',
+    expose: true,
+  },
+  break_glass_refused: {
+    status: 403,
+    type: 'permission_error',
+    message:
+      'Break-glass refused: it needs the break-glass role, a fresh second-factor code and a written reason.',
+    expose: true,
+  },
+  break_glass_expired: {
+    status: 403,
+    type: 'permission_error',
+    message: 'The break-glass grant is closed or expired.',
+    expose: true,
+  },
+  step_up_required: {
+    status: 401,
+    type: 'authentication_error',
+    message: 'This action needs a fresh second factor (step-up).',
+    expose: true,
+  },
+  policy_unavailable: {
+    status: 503,
+    type: 'server_error',
+    message: 'The policy engine is unavailable; requests are refused until it recovers.',
+    expose: true,
+  },
   // quota
   rate_limited: {
     status: 429,
@@ -211,13 +252,48 @@ export const errorCatalogue = {
     expose: true,
   },
   // mcp (issue 8)
-  tool_not_found: { status: 404, type: 'invalid_request_error', message: 'Unknown tool or you do not have access to it.', expose: true },
-  mcp_method_not_found: { status: 404, type: 'invalid_request_error', message: 'Method not found.', expose: true },
-  mcp_session_not_found: { status: 404, type: 'invalid_request_error', message: 'Unknown or expired MCP session; initialize a new one.', expose: true },
-  origin_not_allowed: { status: 403, type: 'permission_error', message: 'Origin or Host is not allowed (DNS rebinding protection).', expose: true },
-  unsupported_protocol_version: { status: 400, type: 'invalid_request_error', message: 'Unsupported MCP protocol version.', expose: true },
-  mcp_header_mismatch: { status: 400, type: 'invalid_request_error', message: 'Mcp-Method or Mcp-Name header does not match the message.', expose: true },
-  token_in_query: { status: 400, type: 'invalid_request_error', message: 'Credentials are not accepted in the query string; use the Authorization header.', expose: true },
+  tool_not_found: {
+    status: 404,
+    type: 'invalid_request_error',
+    message: 'Unknown tool or you do not have access to it.',
+    expose: true,
+  },
+  mcp_method_not_found: {
+    status: 404,
+    type: 'invalid_request_error',
+    message: 'Method not found.',
+    expose: true,
+  },
+  mcp_session_not_found: {
+    status: 404,
+    type: 'invalid_request_error',
+    message: 'Unknown or expired MCP session; initialize a new one.',
+    expose: true,
+  },
+  origin_not_allowed: {
+    status: 403,
+    type: 'permission_error',
+    message: 'Origin or Host is not allowed (DNS rebinding protection).',
+    expose: true,
+  },
+  unsupported_protocol_version: {
+    status: 400,
+    type: 'invalid_request_error',
+    message: 'Unsupported MCP protocol version.',
+    expose: true,
+  },
+  mcp_header_mismatch: {
+    status: 400,
+    type: 'invalid_request_error',
+    message: 'Mcp-Method or Mcp-Name header does not match the message.',
+    expose: true,
+  },
+  token_in_query: {
+    status: 400,
+    type: 'invalid_request_error',
+    message: 'Credentials are not accepted in the query string; use the Authorization header.',
+    expose: true,
+  },
   // admin
   admin_forbidden: {
     status: 403,
@@ -274,6 +350,31 @@ export const errorCatalogue = {
     type: 'permission_error',
     message: 'Missing or invalid CSRF token.',
     expose: true,
+  },
+  // custody (P7): only approved model artefacts are imported, loaded and routed to
+  model_import_refused: {
+    status: 400,
+    type: 'invalid_request_error',
+    message: 'Model import refused.',
+    expose: false,
+  },
+  model_not_approved: {
+    status: 503,
+    type: 'server_error',
+    message: 'The model is not approved for serving.',
+    expose: true,
+  },
+  model_integrity_failed: {
+    status: 500,
+    type: 'server_error',
+    message: 'Model artefact failed verification.',
+    expose: false,
+  },
+  model_transition_refused: {
+    status: 409,
+    type: 'invalid_request_error',
+    message: 'Model state change refused.',
+    expose: false,
   },
   // config and start-up (CLI only)
   config_invalid: {
