@@ -6,6 +6,9 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { type AirlockConfig, durationMs } from './config/schema.ts';
 import { createDlpEngine } from './dlp/engine.ts';
+import type { AuditLogReader } from './evidence/types.ts';
+import { registerAdminAuditRoutes } from './http/admin-audit-routes.ts';
+import { createAdminRoute } from './http/admin-route.ts';
 import { registerAdminSurface } from './http/admin-surface.ts';
 import { createGatewayMetrics, type GatewayMetrics } from './http/metrics.ts';
 import { registerOpenAiSurface } from './http/openai-surface.ts';
@@ -44,6 +47,8 @@ export interface GatewayDeps {
   readonly readiness?: () => Record<string, { ok: boolean; reason?: string }>;
   /** `secret:NAME` → value (the vault, falling back to secret files). */
   readonly resolveSecret?: (ref: string) => string;
+  /** The audit log's read side, served on the admin API. */
+  readonly auditReader?: AuditLogReader;
   /** Folder relative policy files are resolved against (the config file's folder). */
   readonly configDir?: string;
   /** A prebuilt decision point (tests); default: compiled from config.policy. */
@@ -156,15 +161,17 @@ export function createGateway(config: AirlockConfig, deps: GatewayDeps): Gateway
   let admin: Listener | undefined;
   if (config.listeners.admin) {
     admin = buildListener(config.listeners.admin, config.limits);
-    registerAdminSurface(admin.app, {
+    const adminRouteDeps = {
       decide: [
         createAuthenticateStage({ authenticators, surface: 'admin' }),
         createPolicyAuthorizeStage({ pdp, surface: 'admin' }),
       ],
       record: createRecordStage({ sink: deps.audit, surface: 'admin' }),
-      keys,
       requestId,
-    });
+    };
+    registerAdminSurface(admin.app, { ...adminRouteDeps, keys });
+    if (deps.auditReader)
+      registerAdminAuditRoutes(admin.app, { route: createAdminRoute(adminRouteDeps), log: deps.auditReader });
     deps.adminRoutes?.(admin.app);
     registerHealthRoutes(admin, deps, metrics);
     listeners.push(admin);

@@ -187,6 +187,7 @@ export async function startAirlock(loaded: LoadedConfig, opts: StartOptions): Pr
       bodyHashKey: opened?.bodyHashKey,
       resolveSecret: secrets.resolve,
       configDir: loaded.dir,
+      ...(opened ? { auditReader: opened.log } : {}),
       sessionAuthenticator: users.authenticator,
       adminRoutes: (app) => registerLoginRoutes(app, { users: users.users, sessions: users.sessions }),
       readiness: () => ({

@@ -3,23 +3,17 @@
 // local operation in place of the upstream call. Admin keys never call models; client keys never
 // open this surface.
 
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { durationMs } from '../config/schema.ts';
 import { AirlockError } from '../errors.ts';
 import type { KeyService } from '../identity/key-service.ts';
-import { peerTlsOf } from '../identity/peer-certificate.ts';
 import type { ApiKeyRecord } from '../store/types.ts';
+import { type AdminRouteDeps, createAdminRoute } from './admin-route.ts';
 import type { RequestContext } from './context.ts';
-import { adminErrorBody, errorHeaders } from './envelope.ts';
-import { type Pipeline, runPipeline, type Stage } from './pipeline.ts';
-import { traceFromHeader } from './trace-context.ts';
 
-export interface AdminSurfaceDeps {
-  readonly decide: readonly Stage[];
-  readonly record: Pipeline['record'];
+export interface AdminSurfaceDeps extends AdminRouteDeps {
   readonly keys: KeyService;
-  readonly requestId: () => string;
 }
 
 const createKeyBody = z.strictObject({
@@ -45,60 +39,10 @@ export function publicKeyView(k: ApiKeyRecord): Record<string, unknown> {
   };
 }
 
-type AdminOperation = (
-  ctx: RequestContext,
-  request: FastifyRequest,
-) => Promise<{ status: number; body: Record<string, unknown> }>;
-
 export function registerAdminSurface(app: FastifyInstance, deps: AdminSurfaceDeps): void {
   const actorOf = (ctx: RequestContext) =>
     `${ctx.principal?.id ?? 'unknown'}/${ctx.principal?.credentialId ?? ''}`;
-
-  const route =
-    (name: string, op: AdminOperation) => async (request: FastifyRequest, reply: FastifyReply) => {
-      const abort = new AbortController();
-      const ctx: RequestContext = {
-        requestId: deps.requestId(),
-        trace: traceFromHeader(request.headers.traceparent),
-        startedAt: performance.now(),
-        operation: name as RequestContext['operation'],
-        method: request.method,
-        clientAddress: request.ip,
-        peer: peerTlsOf(request.raw.socket),
-        headers: request.headers,
-        body: {},
-        stream: false,
-        signal: abort.signal,
-        usage: { promptTokens: 0, completionTokens: 0 },
-        trail: [],
-        cleanups: [],
-        chunkHooks: [],
-        findings: [],
-      };
-      reply.header('x-request-id', ctx.requestId);
-      const pipeline: Pipeline = {
-        decide: deps.decide,
-        record: deps.record,
-        forward: {
-          name: 'forward',
-          async run(c) {
-            const { status, body } = await op(c, request);
-            c.trail.push({ stage: 'forward', outcome: 'allow', detail: { admin: name } });
-            return { kind: 'json', status, body };
-          },
-        },
-      };
-      const outcome = await runPipeline(ctx, pipeline, async (result, commit) => {
-        await commit();
-        if (result.kind === 'json') reply.code(result.status).send(result.body);
-      });
-      if (outcome.error)
-        reply
-          .code(outcome.error.status)
-          .headers(errorHeaders(outcome.error))
-          .send(adminErrorBody(outcome.error, ctx.requestId));
-      return reply;
-    };
+  const route = createAdminRoute(deps);
 
   app.post(
     '/admin/v1/keys',

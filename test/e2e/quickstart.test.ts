@@ -8,7 +8,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
+import canonicalize from 'canonicalize';
 import OpenAI from 'openai';
+import { leafHash } from '../../src/evidence/merkle/hash.ts';
+import { verifyInclusion } from '../../src/evidence/merkle/verify.ts';
 
 const BIN = new URL('../../bin/airlock.js', import.meta.url).pathname;
 
@@ -41,7 +44,7 @@ function workerPids(ppid: number): number[] {
 describe('quick start with the embedded demo model', () => {
   let dir: string;
   let child: ChildProcess;
-  let init: { config: string; url: string; adminKey: string; clientKey: string };
+  let init: { config: string; url: string; adminUrl: string; adminKey: string; clientKey: string };
   let client: OpenAI;
 
   before(async () => {
@@ -120,6 +123,66 @@ describe('quick start with the embedded demo model', () => {
       admin.chat.completions.create({ model: 'demo', messages: [{ role: 'user', content: 'x' }] }),
       OpenAI.AuthenticationError,
     );
+  });
+
+  test('the admin API serves the audit trail of a request with a proof that verifies', async () => {
+    const res = await fetch(`${init.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${init.clientKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        model: 'demo',
+        max_tokens: 4,
+        messages: [{ role: 'user', content: 'trace me' }],
+      }),
+    });
+    assert.equal(res.status, 200);
+    const requestId = res.headers.get('x-request-id')!;
+    const admin = (path: string) =>
+      fetch(`${init.adminUrl}${path}`, { headers: { authorization: `Bearer ${init.adminKey}` } });
+    const trail = (await (await admin(`/admin/v1/audit/entries?requestId=${requestId}`)).json()) as {
+      data: { index: number; type: string; detail: Record<string, unknown> }[];
+    };
+    assert.deepEqual(
+      trail.data.map((e) => e.type),
+      ['request.authorized', 'request.completed'],
+    );
+    assert.ok(!JSON.stringify(trail).includes('trace me'), 'prompts are hashed, not stored');
+    assert.match(String(trail.data[0]!.detail.requestBodyHash), /^[0-9a-f]{64}$/);
+    assert.equal(
+      (
+        await fetch(`${init.adminUrl}/admin/v1/audit/entries`, {
+          headers: { authorization: `Bearer ${init.clientKey}` },
+        })
+      ).status,
+      401,
+    );
+
+    // Wait for a checkpoint covering the entry, then check its inclusion proof offline.
+    const entry = trail.data[1]!;
+    let proof: { treeSize: number; proof: string[] } | undefined;
+    let root: Buffer | undefined;
+    for (let i = 0; i < 50 && !proof; i++) {
+      const cps = (await (await admin('/admin/v1/audit/checkpoints')).json()) as {
+        data: { size: number; root: string }[];
+      };
+      const cp = cps.data.at(-1);
+      if (cp && cp.size > entry.index) {
+        root = Buffer.from(cp.root, 'base64');
+        proof = (await (
+          await admin(`/admin/v1/audit/proofs/inclusion?index=${entry.index}&size=${cp.size}`)
+        ).json()) as typeof proof;
+      } else await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.ok(proof && root);
+    const leaf = leafHash(Buffer.from(canonicalize(entry)!));
+    const verdict = verifyInclusion(
+      entry.index,
+      proof.treeSize,
+      leaf,
+      proof.proof.map((p) => Buffer.from(p, 'base64')),
+      root,
+    );
+    assert.ok(verdict.ok, JSON.stringify(verdict));
   });
 
   test('worker killed mid-stream: the stream errors cleanly and the worker is restarted', async () => {
