@@ -50,15 +50,15 @@ function writerExecArgv(): string[] | undefined {
   return out;
 }
 
-function newWorker(data: WriterData): worker_threads.Worker {
+function newWorker(entry: URL, data: WriterData): worker_threads.Worker {
   const execArgv = writerExecArgv();
-  if (execArgv === undefined) return new worker_threads.Worker(ENTRY, { workerData: data });
+  if (execArgv === undefined) return new worker_threads.Worker(entry, { workerData: data });
   try {
-    return new worker_threads.Worker(ENTRY, { workerData: data, execArgv });
+    return new worker_threads.Worker(entry, { workerData: data, execArgv });
   } catch (err) {
     // Per-process flags (--max-old-space-size …) are refused once execArgv is explicit.
     if ((err as NodeJS.ErrnoException).code !== 'ERR_WORKER_INVALID_EXEC_ARGV') throw err;
-    return new worker_threads.Worker(ENTRY, { workerData: data, execArgv: [] });
+    return new worker_threads.Worker(entry, { workerData: data, execArgv: [] });
   }
 }
 
@@ -69,7 +69,8 @@ function toError(e: WriterError): Error {
   return err;
 }
 
-export function startWriterThread(data: WriterData): WriterThread {
+/** `entry` is for tests (a writer that misbehaves); the log always runs writer.ts. */
+export function startWriterThread(data: WriterData, entry: URL = ENTRY): WriterThread {
   const outstanding = new Map<number, Outstanding>();
   let nextId = 1;
   let worker: worker_threads.Worker | undefined;
@@ -77,7 +78,7 @@ export function startWriterThread(data: WriterData): WriterThread {
   let closed = false;
 
   function spawn(): worker_threads.Worker {
-    const w = newWorker(data);
+    const w = newWorker(entry, data);
     w.unref();
     let crash: Error | undefined;
     w.on('message', (reply: WriterReply) => {
