@@ -1,0 +1,111 @@
+// Policy input for an API call (P3, P10): action `api/call`, resource ApiOperation (service, method,
+// path template, operationId; child of Catalog::"apis"), and the call's flat arguments — path,
+// query, header parameters and body fields, the same names an agent uses when the operation is an
+// MCP tool — as `context.arguments`. One policy then covers a microservice and an agent.
+//
+// `apiResourceOf` / `apiContextOf` are the hooks the shared authorize stage needs; until it takes
+// them, `createApiAuthorizeStage` asks the decision point itself with the same request shape.
+import { AirlockError, type ErrorCode } from '../errors.ts';
+import type { RequestContext } from '../http/context.ts';
+import type { Stage } from '../http/pipeline.ts';
+import { credentialContext, principalEntity } from '../policy/entities.ts';
+import type {
+  Decision,
+  DecisionContext,
+  DecisionPoint,
+  DecisionRequest,
+  PolicyEntity,
+} from '../policy/types.ts';
+import { apiCallOf } from './call.ts';
+import type { ApiOperation } from './openapi.ts';
+
+/** ApiOperation::"<service>__<operationId>" — the same name the operation has as an MCP tool. */
+export function apiOperationEntity(op: ApiOperation): PolicyEntity {
+  return {
+    type: 'ApiOperation',
+    id: `${op.service}__${op.operationId}`,
+    attrs: { service: op.service, method: op.method, path: op.pathTemplate, operationId: op.operationId },
+    parents: [{ type: 'Catalog', id: 'apis' }],
+  };
+}
+
+/** The resource of an API call (undefined before resolve ran: the stage then denies). */
+export function apiResourceOf(ctx: RequestContext): PolicyEntity | undefined {
+  const call = apiCallOf(ctx);
+  return call ? apiOperationEntity(call.operation) : undefined;
+}
+
+/** The API-specific part of the decision context. */
+export function apiContextOf(ctx: RequestContext): Partial<DecisionContext> {
+  const call = apiCallOf(ctx);
+  return call ? { arguments: call.arguments } : {};
+}
+
+export function apiDecisionRequest(ctx: RequestContext): DecisionRequest | undefined {
+  const principal = ctx.principal;
+  const resource = apiResourceOf(ctx);
+  if (!principal || !resource) return undefined;
+  return {
+    principal: principalEntity(principal),
+    action: 'api/call',
+    resource,
+    context: {
+      clientAddress: ctx.clientAddress,
+      stream: false,
+      findings: ctx.findings.filter((f) => f.direction === 'input').map((f) => f.type),
+      credential: credentialContext(principal),
+      ...apiContextOf(ctx),
+    },
+  };
+}
+
+/** authorize for /api: one decision per call; deny → forbidden; engine failure → policy_unavailable
+ *  (fail closed); needs-approval / needs-step-up refuse with their codes until obligations exist. */
+export function createApiAuthorizeStage(deps: { readonly pdp: DecisionPoint }): Stage {
+  const refuse = (
+    ctx: RequestContext,
+    code: ErrorCode,
+    detail: Record<string, unknown>,
+    cause?: unknown,
+  ): never => {
+    ctx.trail.push({
+      stage: 'authorize',
+      outcome: code === 'policy_unavailable' ? 'error' : 'deny',
+      code,
+      detail,
+    });
+    throw new AirlockError(code, { detail: String(detail.reason ?? code), cause });
+  };
+  return {
+    name: 'authorize',
+    run(ctx) {
+      const base = { version: deps.pdp.version };
+      const request = apiDecisionRequest(ctx);
+      if (!request) return refuse(ctx, 'forbidden', { ...base, policies: [], reason: 'no decision request' });
+      let decision: Decision;
+      try {
+        decision = deps.pdp.decide(request);
+      } catch (err) {
+        const reason = err instanceof AirlockError ? (err.detail ?? err.code) : 'policy engine failure';
+        return refuse(ctx, 'policy_unavailable', { ...base, policies: [], reason }, err);
+      }
+      const detail = {
+        ...base,
+        policies: decision.policies,
+        decision: decision.kind,
+        obligations: decision.obligations,
+      };
+      if (decision.kind === 'allow') {
+        ctx.trail.push({ stage: 'authorize', outcome: 'allow', detail });
+        return;
+      }
+      const code: ErrorCode =
+        decision.kind === 'needs-approval'
+          ? 'approval_required'
+          : decision.kind === 'needs-step-up'
+            ? 'step_up_required'
+            : 'forbidden';
+      return refuse(ctx, code, { ...detail, reason: decision.reasons.at(-1) });
+    },
+  };
+}

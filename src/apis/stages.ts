@@ -1,0 +1,276 @@
+// The /api stages: resolve (request → operation, validated parts), inspect-in (DLP on path, query,
+// header parameters and body), forward (to the service through its upstream) and inspect-out (DLP
+// on the JSON or text response). Each records its decision on the trail; findings travel as type,
+// rule, field and action — never the value.
+import { decide } from '../dlp/actions.ts';
+import type { ActionPolicy } from '../dlp/config.ts';
+import type { DlpEngine } from '../dlp/engine.ts';
+import type { Direction, Finding } from '../dlp/types.ts';
+import { AirlockError } from '../errors.ts';
+import type { RequestContext } from '../http/context.ts';
+import type { ForwardStage, Stage } from '../http/pipeline.ts';
+import type { UpstreamResult } from '../inference/types.ts';
+import { apiCallOf, rawApiRequestOf, setApiCall } from './call.ts';
+import { inspectJson } from './inspect.ts';
+import type { ApiRequestParts } from './openapi.ts';
+import { argumentsOf, parseHttpRequest, upstreamPath } from './request.ts';
+
+/** A parameter path as it may appear in an audit entry (client-chosen names are not echoed). */
+export function safeParameter(parameter: string): string {
+  return /^[A-Za-z0-9_.\-[\]]{1,128}$/.test(parameter) ? parameter : `${parameter.split('.')[0]}.*`;
+}
+
+/** resolve: the service and operation by method and path template, then every parameter and the
+ *  body validated. Unknown service, path or method → api_operation_not_found; invalid → 400 with
+ *  the parameter named. */
+export function createApiResolveStage(): Stage {
+  return {
+    name: 'resolve',
+    run(ctx) {
+      const raw = rawApiRequestOf(ctx);
+      const service = raw?.service;
+      const match = raw?.match;
+      if (!raw || !service || !match) {
+        ctx.trail.push({
+          stage: 'resolve',
+          outcome: 'deny',
+          code: 'api_operation_not_found',
+          detail: { service: service?.name ?? null },
+        });
+        throw new AirlockError('api_operation_not_found');
+      }
+      const op = match.operation;
+      const where = {
+        service: service.name,
+        operationId: op.operationId,
+        method: op.method,
+        path: op.pathTemplate,
+      };
+      const parsed = parseHttpRequest(op, {
+        rawPath: match.rawPath,
+        query: raw.query,
+        headers: ctx.headers,
+        body: raw.body,
+        hasBody: raw.hasBody,
+      });
+      if (!parsed.ok) {
+        const parameter = safeParameter(parsed.problem.parameter);
+        ctx.trail.push({
+          stage: 'resolve',
+          outcome: 'deny',
+          code: 'invalid_request',
+          detail: { ...where, parameter },
+        });
+        throw new AirlockError('invalid_request', {
+          publicDetail: `${parameter} ${parsed.problem.message}.`,
+          detail: `${parameter} ${parsed.problem.message}`,
+        });
+      }
+      setApiCall(ctx, {
+        service,
+        operation: op,
+        parts: parsed.parts,
+        arguments: argumentsOf(op, parsed.parts),
+      });
+      ctx.body = partsBody(parsed.parts);
+      ctx.trail.push({ stage: 'resolve', outcome: 'allow', detail: where });
+    },
+  };
+}
+
+/** The request as the audit entry hashes it. */
+function partsBody(parts: ApiRequestParts): Record<string, unknown> {
+  return {
+    path: parts.path,
+    query: parts.query,
+    headers: parts.headers,
+    ...(parts.body === undefined ? {} : { body: parts.body }),
+  };
+}
+
+export interface ApiInspectDeps {
+  readonly engine: DlpEngine;
+  readonly actions?: ActionPolicy;
+}
+
+function note(
+  ctx: RequestContext,
+  direction: Direction,
+  findings: readonly Finding[],
+  actions?: ActionPolicy,
+): void {
+  for (const f of findings) {
+    const verdict = decide([f], direction, actions);
+    ctx.findings.push({
+      direction,
+      type: f.type,
+      ruleId: f.ruleId,
+      field: f.field,
+      action: verdict.kind === 'pass' ? 'alert' : verdict.kind,
+    });
+  }
+}
+
+function blocked(findings: readonly Finding[]): AirlockError {
+  const types = [...new Set(findings.map((f) => f.type))].sort();
+  return new AirlockError('dlp_blocked', { publicDetail: `Finding types: ${types.join(', ')}.` });
+}
+
+function summary(findings: readonly Finding[]) {
+  return { findings: findings.length, types: [...new Set(findings.map((f) => f.type))].sort() };
+}
+
+/** inspect-in: every string in path, query, header parameters and body. A credential is blocked by
+ *  default; redactions rewrite what is forwarded. A crashed inspector blocks (fail closed). */
+export function createApiInspectInStage(deps: ApiInspectDeps): Stage {
+  return {
+    name: 'inspect-in',
+    run(ctx) {
+      const call = apiCallOf(ctx);
+      if (!call) return;
+      let result: ReturnType<typeof inspectJson>;
+      try {
+        result = inspectJson(deps.engine, call.parts, 'request', 'input', deps.actions);
+      } catch (err) {
+        ctx.trail.push({
+          stage: 'inspect-in',
+          outcome: 'error',
+          code: 'dlp_blocked',
+          detail: { reason: 'inspector failed' },
+        });
+        throw new AirlockError('dlp_blocked', {
+          cause: err,
+          detail: 'inspector failed; blocked (fail closed)',
+        });
+      }
+      note(ctx, 'input', result.findings, deps.actions);
+      if (result.blocking.length > 0) {
+        ctx.trail.push({
+          stage: 'inspect-in',
+          outcome: 'deny',
+          code: 'dlp_blocked',
+          detail: summary(result.findings),
+        });
+        throw blocked(result.blocking);
+      }
+      const redacted = result.value !== call.parts;
+      if (redacted) {
+        call.parts = result.value as ApiRequestParts;
+        call.arguments = argumentsOf(call.operation, call.parts);
+      }
+      ctx.trail.push({
+        stage: 'inspect-in',
+        outcome: 'allow',
+        detail: { ...summary(result.findings), action: redacted ? 'redact' : 'pass' },
+      });
+    },
+  };
+}
+
+/** The forward stage's result body: the parsed JSON response or the text of a text/* response. */
+export type ApiResultBody = { value: unknown } | { text: string } | Record<string, never>;
+
+const JSON_TYPE = /^application\/([\w.+-]*\+)?json\b/i;
+
+/** forward: to the service, path and query rebuilt from the template and the validated parts. */
+export function createApiForwardStage(): ForwardStage {
+  return {
+    name: 'forward',
+    async run(ctx): Promise<UpstreamResult> {
+      const call = apiCallOf(ctx);
+      if (!call) throw new AirlockError('internal_error', { detail: 'api forward without a resolved call' });
+      const headers: Record<string, string> = {};
+      for (const [k, v] of Object.entries(call.parts.headers))
+        headers[k] = Array.isArray(v)
+          ? v.map(String).join(',')
+          : typeof v === 'string'
+            ? v
+            : JSON.stringify(v);
+      const t0 = performance.now();
+      const res = await call.service.upstream.call({
+        method: call.operation.method,
+        path: upstreamPath(call.operation, call.parts),
+        headers,
+        body: call.parts.body,
+        requestId: ctx.requestId,
+        traceparent: `00-${ctx.trace.traceId}-${ctx.trace.spanId}-${ctx.trace.sampled ? '01' : '00'}`,
+        signal: ctx.signal,
+      });
+      ctx.upstreamStatus = res.status;
+      let body: ApiResultBody;
+      if (res.text === '') body = {};
+      else if (JSON_TYPE.test(res.contentType)) {
+        try {
+          body = { value: JSON.parse(res.text) as unknown };
+        } catch (err) {
+          throw new AirlockError('upstream_error', {
+            cause: err,
+            detail: `api:${call.service.name}: response is not valid JSON`,
+          });
+        }
+      } else if (/^text\//i.test(res.contentType)) body = { text: res.text };
+      // Fail closed: what DLP cannot read does not leave (binary, multipart, unknown types).
+      else
+        throw new AirlockError('upstream_error', {
+          detail: `api:${call.service.name}: response content type "${res.contentType.split(';')[0]}" cannot be inspected`,
+        });
+      responseHeaders.set(ctx, { contentType: res.contentType, headers: res.headers });
+      ctx.trail.push({
+        stage: 'forward',
+        outcome: 'allow',
+        detail: {
+          upstream: `api:${call.service.name}`,
+          status: res.status,
+          ms: Math.round((performance.now() - t0) * 1000) / 1000,
+        },
+      });
+      return { kind: 'json', status: res.status, body };
+    },
+  };
+}
+
+const responseHeaders = new WeakMap<
+  RequestContext,
+  { contentType: string; headers: Readonly<Record<string, string>> }
+>();
+
+/** Headers of the service's response that the surface passes on. */
+export function apiResponseHeadersOf(ctx: RequestContext) {
+  return responseHeaders.get(ctx);
+}
+
+/** inspect-out: registers the hook that inspects the response (JSON values and text) before it is
+ *  sent; secrets are redacted by default, a block refuses the whole response. */
+export function createApiInspectOutStage(deps: ApiInspectDeps): Stage {
+  return {
+    name: 'inspect-out',
+    run(ctx) {
+      ctx.chunkHooks.push((chunk) => {
+        const body = chunk as ApiResultBody;
+        const isText = 'text' in body;
+        if (!isText && !('value' in body)) return;
+        const value = isText ? body.text : body.value;
+        const out = inspectJson(deps.engine, value, 'response', 'output', deps.actions);
+        if (out.findings.length > 0) note(ctx, 'output', out.findings, deps.actions);
+        if (out.blocking.length > 0) {
+          ctx.trail.push({
+            stage: 'inspect-out',
+            outcome: 'deny',
+            code: 'dlp_blocked',
+            detail: summary(out.findings),
+          });
+          throw blocked(out.blocking);
+        }
+        if (out.value !== value) {
+          if (isText) (body as { text: unknown }).text = out.value;
+          else (body as { value: unknown }).value = out.value;
+        }
+        ctx.trail.push({
+          stage: 'inspect-out',
+          outcome: 'allow',
+          detail: { ...summary(out.findings), action: out.value !== value ? 'redact' : 'pass' },
+        });
+      });
+    },
+  };
+}

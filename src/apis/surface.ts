@@ -1,0 +1,177 @@
+// The /api surface: /api/<service>/<path> for internal REST services, through the one pipeline —
+// authenticate → resolve (operation) → authorize (api/call) → quota → inspect-in → forward →
+// inspect-out → record. Errors use one envelope, documented in docs/errors.md:
+//   {"error": {"code": "<stable code>", "message": "<safe message>", "requestId": "req_…"}}
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { ActionPolicy } from '../dlp/config.ts';
+import type { DlpEngine } from '../dlp/engine.ts';
+import { type AirlockError, errorCatalogue, toAirlockError } from '../errors.ts';
+import type { RequestContext } from '../http/context.ts';
+import { errorHeaders } from '../http/envelope.ts';
+import { type Pipeline, type RecordStage, runPipeline, type Stage } from '../http/pipeline.ts';
+import type { BodyHasher } from '../http/stages/record.ts';
+import { traceFromHeader } from '../http/trace-context.ts';
+import { peerTlsOf } from '../identity/peer-certificate.ts';
+import type { UpstreamResult } from '../inference/types.ts';
+import { apiOperationName, setRawApiRequest } from './call.ts';
+import type { ApiServices } from './service.ts';
+import {
+  type ApiResultBody,
+  apiResponseHeadersOf,
+  createApiForwardStage,
+  createApiInspectInStage,
+  createApiInspectOutStage,
+  createApiResolveStage,
+} from './stages.ts';
+
+export interface ApiSurfaceDeps {
+  readonly services: ApiServices;
+  /** The gateway's client authenticate stage (same authenticators as /v1 and /mcp). */
+  readonly authenticate: Stage;
+  /** The policy authorize stage for `api/call` (createApiAuthorizeStage, or the shared one with
+   *  the API hooks). */
+  readonly authorize: Stage;
+  /** Optional request-rate / concurrency stage (the gateway's quota stage). */
+  readonly quota?: Stage;
+  readonly dlp: { readonly engine: DlpEngine; readonly actions?: ActionPolicy };
+  /** The record stage (createRecordStage with surface 'api'). */
+  readonly record: RecordStage;
+  readonly requestId: () => string;
+  readonly hasher?: BodyHasher;
+}
+
+export const API_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
+
+export function apiErrorBody(err: AirlockError, requestId: string): Record<string, unknown> {
+  const spec = errorCatalogue[err.code];
+  const message = err.publicDetail ? `${spec.message} ${err.publicDetail}` : spec.message;
+  return { error: { code: err.code, message, requestId } };
+}
+
+function sendApiError(reply: FastifyReply, err: AirlockError, requestId: string): void {
+  reply.code(err.status).headers(errorHeaders(err)).send(apiErrorBody(err, requestId));
+}
+
+/** Splits `/api/<service>/<rest>?<query>` (raw, still percent-encoded). */
+export function splitApiUrl(url: string): { service: string; path: string; query: string } | undefined {
+  const q = url.indexOf('?');
+  const pathname = q === -1 ? url : url.slice(0, q);
+  const query = q === -1 ? '' : url.slice(q + 1);
+  const m = /^\/api\/([^/]+)(\/.*)?$/.exec(pathname);
+  if (!m) return undefined;
+  let service: string;
+  try {
+    service = decodeURIComponent(m[1]!);
+  } catch {
+    return undefined;
+  }
+  return { service, path: m[2] ?? '/', query };
+}
+
+export function registerApiSurface(app: FastifyInstance, deps: ApiSurfaceDeps): void {
+  const pipeline: Pipeline = {
+    decide: [
+      deps.authenticate,
+      createApiResolveStage(),
+      deps.authorize,
+      ...(deps.quota ? [deps.quota] : []),
+      createApiInspectInStage(deps.dlp),
+      createApiInspectOutStage(deps.dlp),
+    ],
+    forward: createApiForwardStage(),
+    record: deps.record,
+  };
+
+  const handler = async (request: FastifyRequest, reply: FastifyReply) => {
+    const startedAt = performance.now();
+    const abort = new AbortController();
+    reply.raw.on('close', () => {
+      if (!reply.raw.writableFinished) abort.abort();
+    });
+    const split = splitApiUrl(request.raw.url ?? request.url);
+    // Matching is pure and cheap; it happens here so the context names the operation from the
+    // start. The resolve stage (after authenticate) reports it, so nothing leaks to strangers.
+    const service = split ? deps.services.get(split.service) : undefined;
+    const match = split && service ? service.api.match(request.method, split.path) : undefined;
+    const ctx: RequestContext = {
+      requestId: deps.requestId(),
+      trace: traceFromHeader(request.headers.traceparent),
+      startedAt,
+      // `api.<service>.<operationId>` (`api.unknown` when nothing matched).
+      operation: (service && match
+        ? apiOperationName(service.name, match.operation.operationId)
+        : 'api.unknown') as RequestContext['operation'],
+      method: request.method,
+      clientAddress: request.ip,
+      peer: peerTlsOf(request.raw.socket),
+      headers: request.headers,
+      body: {},
+      stream: false,
+      signal: abort.signal,
+      usage: { promptTokens: 0, completionTokens: 0 },
+      trail: [],
+      cleanups: [],
+      chunkHooks: [],
+      findings: [],
+    };
+    if (split)
+      setRawApiRequest(ctx, {
+        service,
+        match,
+        query: split.query,
+        body: request.body,
+        hasBody: request.body !== undefined && request.body !== null,
+      });
+    reply.header('x-request-id', ctx.requestId);
+    const outcome = await runPipeline(ctx, pipeline, (result, commit) =>
+      deliver(ctx, reply, result, commit, deps),
+    );
+    if (outcome.error) sendApiError(reply, outcome.error, ctx.requestId);
+    return reply;
+  };
+
+  app.route({ method: [...API_METHODS], url: '/api/:service', handler });
+  app.route({ method: [...API_METHODS], url: '/api/:service/*', handler });
+}
+
+async function deliver(
+  ctx: RequestContext,
+  reply: FastifyReply,
+  result: UpstreamResult,
+  commit: () => Promise<void>,
+  deps: Pick<ApiSurfaceDeps, 'hasher'>,
+): Promise<void> {
+  if (result.kind !== 'json') throw new Error('api: streamed results are not supported');
+  const body = result.body as ApiResultBody;
+  try {
+    for (const hook of ctx.chunkHooks) hook(body, ctx);
+  } catch (err) {
+    // inspect-out blocked the answer: record, then refuse; nothing of it leaks.
+    ctx.error ??= toAirlockError(err);
+    await commit().catch(() => {});
+    sendApiError(reply, ctx.error, ctx.requestId);
+    return;
+  }
+  const meta = apiResponseHeadersOf(ctx);
+  let text = '';
+  let type: string | undefined;
+  if ('value' in body) {
+    text = JSON.stringify(body.value);
+    type = 'application/json; charset=utf-8';
+  } else if ('text' in body) {
+    text = body.text;
+    type = meta?.contentType || 'text/plain; charset=utf-8';
+  }
+  if (deps.hasher) ctx.responseBodyHash = deps.hasher.digest(text);
+  try {
+    await commit();
+  } catch (err) {
+    // Not durable, not acknowledged (P9).
+    sendApiError(reply, toAirlockError(err), ctx.requestId);
+    return;
+  }
+  reply.code(result.status);
+  if (meta) reply.headers(meta.headers);
+  if (type) reply.type(type);
+  reply.send(text === '' ? undefined : text);
+}
