@@ -27,6 +27,10 @@ import { createIdentityPlane } from './identity/identity-plane.ts';
 import { createKeyService, type KeyService } from './identity/key-service.ts';
 import type { Authenticator } from './identity/types.ts';
 import type { Router } from './inference/types.ts';
+import type { McpPlane } from './mcp/plane.ts';
+import { createPolicyToolAuthorizer } from './mcp/policy-authorizer.ts';
+import { createMcpRecordStage } from './mcp/record.ts';
+import { registerMcpSurface } from './mcp/surface.ts';
 import { createPolicyAuthorizeStage, visibleModels } from './policy/authorize-stage.ts';
 import { createDecisionPointFromConfig } from './policy/config.ts';
 import type { DecisionPoint } from './policy/types.ts';
@@ -47,6 +51,8 @@ export interface GatewayDeps {
   readonly readiness?: () => Record<string, { ok: boolean; reason?: string }>;
   /** `secret:NAME` → value (the vault, falling back to secret files). */
   readonly resolveSecret?: (ref: string) => string;
+  /** MCP upstreams and their pinned tool catalog; /mcp is served when present. */
+  readonly mcp?: McpPlane;
   /** The audit log's read side, served on the admin API. */
   readonly auditReader?: AuditLogReader;
   /** Folder relative policy files are resolved against (the config file's folder). */
@@ -154,6 +160,18 @@ export function createGateway(config: AirlockConfig, deps: GatewayDeps): Gateway
     requestId,
     hasher,
   });
+  if (deps.mcp)
+    registerMcpSurface(client.app, {
+      config: config.mcp.surface,
+      catalog: deps.mcp.catalog,
+      authenticate: authenticateClient,
+      authorize: createPolicyToolAuthorizer(pdp),
+      inspect: { engine: dlp, actions: config.dlp.actions },
+      record: createMcpRecordStage({ sink: deps.audit, hasher }),
+      extraStages: [quota],
+      requestId,
+      hasher,
+    });
   identity.registerRoutes(client.app, authenticator);
   registerHealthRoutes(client, deps, metrics);
   listeners.push(client);

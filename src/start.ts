@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import type { LoadedConfig } from './config/load.ts';
 import { durationMs } from './config/schema.ts';
+import { createDlpEngine } from './dlp/engine.ts';
 import { egressChildOptions } from './egress/child-options.ts';
 import type { EgressEvent } from './egress/denial.ts';
 import type { EgressGuard } from './egress/guard.ts';
@@ -21,6 +22,7 @@ import type { UserEvent } from './identity/users/user-service.ts';
 import { closeAdapters, createAdapters } from './inference/adapter-registry.ts';
 import { createRouter } from './inference/router.ts';
 import { createWorkerSupervisor, type WorkerSupervisor } from './inference/worker/supervisor.ts';
+import { createMcpPlane } from './mcp/plane.ts';
 import { openVault } from './secrets/open-vault.ts';
 import { createVaultSecretResolver } from './secrets/vault-resolver.ts';
 import { openStore } from './store/open-store.ts';
@@ -169,6 +171,24 @@ export async function startAirlock(loaded: LoadedConfig, opts: StartOptions): Pr
       await supervisor.start();
     }
 
+    // MCP upstreams: stdio children under the egress guard with only their own secrets; tools pinned.
+    const dlpCheck = createDlpEngine(config.dlp);
+    const mcp =
+      config.mcp.servers.length > 0
+        ? createMcpPlane(config.mcp, {
+            dataDir,
+            baseDir: loaded.dir,
+            resolveSecret: secrets.resolve,
+            looksLikeSecret: (t) => dlpCheck.scan(t, 'vars').some((f) => f.category === 'secret'),
+            audit,
+            log: (level, fields, msg) => logger[level](fields, msg),
+          })
+        : undefined;
+    if (mcp) {
+      cleanup.push(() => mcp.close());
+      await mcp.start();
+    }
+
     const adapters = await createAdapters(config.upstreams, {
       resolveSecret: secrets.resolve,
       embeddedBaseUrl: (name) => workers.get(name)?.baseUrl(),
@@ -187,6 +207,7 @@ export async function startAirlock(loaded: LoadedConfig, opts: StartOptions): Pr
       bodyHashKey: opened?.bodyHashKey,
       resolveSecret: secrets.resolve,
       configDir: loaded.dir,
+      ...(mcp ? { mcp } : {}),
       ...(opened ? { auditReader: opened.log } : {}),
       sessionAuthenticator: users.authenticator,
       adminRoutes: (app) => registerLoginRoutes(app, { users: users.users, sessions: users.sessions }),

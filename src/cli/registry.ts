@@ -1,4 +1,6 @@
 // Maps command names to commands. Adding a command is one import and one entry here.
+
+import { mcpCommand } from '../mcp/cli-command.ts';
 import { auditCommand } from './commands/audit.ts';
 import { configCommand } from './commands/config.ts';
 import { doctorCommand } from './commands/doctor.ts';
@@ -21,6 +23,7 @@ export function commandRegistry(): Map<string, CliCommand> {
     usersCommand,
     configCommand,
     policyCommand,
+    mcpCommand,
     doctorCommand,
     auditCommand,
     witnessCommand,

@@ -6,6 +6,7 @@ import { dlpConfigSchema } from '../dlp/config.ts';
 import { auditConfigSchema } from '../evidence/config.ts';
 import { identityConfigSchema } from '../identity/config.ts';
 import { usersConfigSchema } from '../identity/users/config.ts';
+import { mcpConfigSchema } from '../mcp/config.ts';
 import { policyConfigSchema } from '../policy/config.ts';
 import { vaultConfigSchema } from '../secrets/vault-config.ts';
 
@@ -165,6 +166,7 @@ export const configSchema = z
       .prefault({}),
     audit: auditConfigSchema,
     policy: policyConfigSchema,
+    mcp: mcpConfigSchema,
     identity: identityConfigSchema,
     vault: vaultConfigSchema,
     users: usersConfigSchema,

@@ -291,6 +291,12 @@ export function buildEgressPolicy(
     const target = urlTarget(new URL(w.url), HTTP_DEFAULTS);
     if (target) add(`audit.witnessing.witnesses[${i}].url`, targetText(target.host, target.port));
   });
+  // MCP servers reached over HTTP (stdio servers are children under their own guard).
+  config.mcp.servers.forEach((s, i) => {
+    if (s.transport !== 'http') return;
+    const target = urlTarget(new URL(s.url), HTTP_DEFAULTS);
+    if (target) add(`mcp.servers[${i}].url`, targetText(target.host, target.port));
+  });
   for (const [i, text] of config.egress.allow.entries()) add(`egress.allow[${i}]`, text);
   return new EgressPolicy(entries, loopbackPorts);
 }

@@ -93,7 +93,7 @@ describe('gateway failure handling', () => {
   });
 
   test('first-byte timeout → 504 upstream_timeout', async () => {
-    upstream.setBehaviour({ latencyMs: 2500 });
+    upstream.setBehaviour({ latencyMs: 5000 });
     const r = await postJson(`${h.url}/v1/chat/completions`, h.clientKey, chat());
     upstream.setBehaviour({ latencyMs: 0 });
     assert.equal(r.status, 504);
