@@ -84,6 +84,7 @@ export function parseHttpRequest(
       continue;
     }
     if (values.length > 1 && p.type !== 'array') return fail(`${p.in}.${p.name}`, 'is given more than once');
+    if (p.in === 'path' && isDotSegment(values[0]!)) return fail(`path.${p.name}`, 'must not be . or ..');
     const value = coerce(values, p);
     const problem = check(p, value);
     if (problem) return { ok: false, problem };
@@ -130,6 +131,8 @@ export function parseToolArguments(op: ApiOperation, args: Readonly<Record<strin
       if (p.required) return fail(p.name, 'is required');
       continue;
     }
+    if (p.in === 'path' && typeof value === 'string' && isDotSegment(value))
+      return fail(p.name, 'must not be . or ..');
     const problem = check(p, value);
     if (problem) return { ok: false, problem: { ...problem, parameter: p.name } };
     parts[p.in === 'header' ? 'headers' : p.in][p.name] = value;
@@ -145,14 +148,20 @@ export function parseToolArguments(op: ApiOperation, args: Readonly<Record<strin
   return withBody(op, parts, args.body !== undefined, args.body);
 }
 
+/** `.` and `..` as a path value would navigate: WHATWG URL parsers treat even `%2E%2E` as `..`. */
+function isDotSegment(value: string): boolean {
+  return value === '.' || value === '..';
+}
+
 /** The upstream path from the template: every value percent-encoded as one segment (a value can
  *  never add a segment or climb with `..`). */
 export function upstreamPath(op: ApiOperation, parts: ApiRequestParts): string {
   const path = op.pathTemplate.replace(/\{([^{}]+)\}/g, (_m, name: string) => {
     const v = parts.path[name];
     const text = encodeURIComponent(typeof v === 'string' ? v : JSON.stringify(v));
-    // `.` and `..` are not encoded by encodeURIComponent; as a whole segment they would navigate.
-    return text === '.' || text === '..' ? text.replace(/\./g, '%2E') : text;
+    // Refused at parse time already; a second line of defence (a dot segment never leaves).
+    if (isDotSegment(text)) throw new Error('api: dot segment in a path parameter');
+    return text;
   });
   const query = new URLSearchParams();
   for (const [k, v] of Object.entries(parts.query)) {

@@ -167,8 +167,15 @@ export function createApiInspectInStage(deps: ApiInspectDeps): Stage {
   };
 }
 
-/** The forward stage's result body: the parsed JSON response or the text of a text/* response. */
-export type ApiResultBody = { value: unknown } | { text: string } | Record<string, never>;
+/** The forward stage's result body: the parsed JSON response (`value`) or the text of a text/*
+ *  response (`text`), and the response headers a client may see — all inspected before sending. */
+export interface ApiResultBody {
+  [key: string]: unknown;
+  value?: unknown;
+  text?: string;
+  contentType: string;
+  headers: Record<string, string>;
+}
 
 const JSON_TYPE = /^application\/([\w.+-]*\+)?json\b/i;
 
@@ -197,24 +204,24 @@ export function createApiForwardStage(): ForwardStage {
         signal: ctx.signal,
       });
       ctx.upstreamStatus = res.status;
-      let body: ApiResultBody;
-      if (res.text === '') body = {};
-      else if (JSON_TYPE.test(res.contentType)) {
+      const body: ApiResultBody = { contentType: res.contentType, headers: { ...res.headers } };
+      if (res.text === '') {
+        // No content: nothing to inspect.
+      } else if (JSON_TYPE.test(res.contentType)) {
         try {
-          body = { value: JSON.parse(res.text) as unknown };
+          body.value = JSON.parse(res.text) as unknown;
         } catch (err) {
           throw new AirlockError('upstream_error', {
             cause: err,
             detail: `api:${call.service.name}: response is not valid JSON`,
           });
         }
-      } else if (/^text\//i.test(res.contentType)) body = { text: res.text };
+      } else if (/^text\//i.test(res.contentType)) body.text = res.text;
       // Fail closed: what DLP cannot read does not leave (binary, multipart, unknown types).
       else
         throw new AirlockError('upstream_error', {
           detail: `api:${call.service.name}: response content type "${res.contentType.split(';')[0]}" cannot be inspected`,
         });
-      responseHeaders.set(ctx, { contentType: res.contentType, headers: res.headers });
       ctx.trail.push({
         stage: 'forward',
         outcome: 'allow',
@@ -229,16 +236,6 @@ export function createApiForwardStage(): ForwardStage {
   };
 }
 
-const responseHeaders = new WeakMap<
-  RequestContext,
-  { contentType: string; headers: Readonly<Record<string, string>> }
->();
-
-/** Headers of the service's response that the surface passes on. */
-export function apiResponseHeadersOf(ctx: RequestContext) {
-  return responseHeaders.get(ctx);
-}
-
 /** inspect-out: registers the hook that inspects the response (JSON values and text) before it is
  *  sent; secrets are redacted by default, a block refuses the whole response. */
 export function createApiInspectOutStage(deps: ApiInspectDeps): Stage {
@@ -247,9 +244,7 @@ export function createApiInspectOutStage(deps: ApiInspectDeps): Stage {
     run(ctx) {
       ctx.chunkHooks.push((chunk) => {
         const body = chunk as ApiResultBody;
-        const isText = 'text' in body;
-        if (!isText && !('value' in body)) return;
-        const value = isText ? body.text : body.value;
+        const value = { headers: body.headers, body: body.text ?? body.value };
         const out = inspectJson(deps.engine, value, 'response', 'output', deps.actions);
         if (out.findings.length > 0) note(ctx, 'output', out.findings, deps.actions);
         if (out.blocking.length > 0) {
@@ -262,8 +257,10 @@ export function createApiInspectOutStage(deps: ApiInspectDeps): Stage {
           throw blocked(out.blocking);
         }
         if (out.value !== value) {
-          if (isText) (body as { text: unknown }).text = out.value;
-          else (body as { value: unknown }).value = out.value;
+          const redacted = out.value as typeof value;
+          body.headers = redacted.headers;
+          if (body.text !== undefined) body.text = redacted.body as string;
+          else body.value = redacted.body;
         }
         ctx.trail.push({
           stage: 'inspect-out',

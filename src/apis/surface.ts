@@ -17,7 +17,6 @@ import { apiOperationName, setRawApiRequest } from './call.ts';
 import type { ApiServices } from './service.ts';
 import {
   type ApiResultBody,
-  apiResponseHeadersOf,
   createApiForwardStage,
   createApiInspectInStage,
   createApiInspectOutStage,
@@ -142,7 +141,7 @@ async function deliver(
   deps: Pick<ApiSurfaceDeps, 'hasher'>,
 ): Promise<void> {
   if (result.kind !== 'json') throw new Error('api: streamed results are not supported');
-  const body = result.body as ApiResultBody;
+  const body = result.body as unknown as ApiResultBody;
   try {
     for (const hook of ctx.chunkHooks) hook(body, ctx);
   } catch (err) {
@@ -152,15 +151,14 @@ async function deliver(
     sendApiError(reply, ctx.error, ctx.requestId);
     return;
   }
-  const meta = apiResponseHeadersOf(ctx);
   let text = '';
   let type: string | undefined;
-  if ('value' in body) {
+  if (body.value !== undefined) {
     text = JSON.stringify(body.value);
     type = 'application/json; charset=utf-8';
-  } else if ('text' in body) {
+  } else if (body.text !== undefined) {
     text = body.text;
-    type = meta?.contentType || 'text/plain; charset=utf-8';
+    type = body.contentType || 'text/plain; charset=utf-8';
   }
   if (deps.hasher) ctx.responseBodyHash = deps.hasher.digest(text);
   try {
@@ -171,7 +169,7 @@ async function deliver(
     return;
   }
   reply.code(result.status);
-  if (meta) reply.headers(meta.headers);
+  reply.headers(body.headers);
   if (type) reply.type(type);
   reply.send(text === '' ? undefined : text);
 }

@@ -2,6 +2,7 @@
 // record stage in front of a real orders service on loopback.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { callOperation } from '../../src/apis/tools.ts';
 import { type ApiHarness, call, SERVICE_TOKEN, startApiHarness } from '../fixtures/apis/harness.ts';
 import { LEAKED_KEY } from '../fixtures/apis/orders-service.ts';
 
@@ -134,7 +135,7 @@ describe('api surface', () => {
       .findings;
     assert.deepEqual(
       findings.map((f) => [f.type, f.field, f.action]),
-      [['AWS_ACCESS_KEY', 'response.debug', 'redact']],
+      [['AWS_ACCESS_KEY', 'response.body.debug', 'redact']],
     );
     assert.ok(!JSON.stringify(entries).includes(LEAKED_KEY));
   });
@@ -213,5 +214,41 @@ describe('api surface', () => {
         parameter: 'query.limit',
       },
     });
+  });
+
+  test('api: an exposed operation called as an MCP tool reaches the service the same way', async () => {
+    const result = await callOperation(
+      h.services,
+      'orders__createOrder',
+      { sku: 'XYZ-001', quantity: 4 },
+      {
+        signal: new AbortController().signal,
+        requestId: 'req_tool_1',
+      },
+    );
+    assert.equal(result.isError, false);
+    assert.deepEqual(result.structuredContent, { id: '42', sku: 'XYZ-001', quantity: 4 });
+    const seen = lastSeen();
+    assert.equal(seen.url, '/orders');
+    assert.equal(seen.headers.authorization, `Bearer ${SERVICE_TOKEN}`);
+    assert.equal(seen.headers['x-request-id'], 'req_tool_1');
+    const notFound = await callOperation(
+      h.services,
+      'orders__getOrder',
+      { orderId: '404' },
+      {
+        signal: new AbortController().signal,
+      },
+    );
+    assert.equal(notFound.isError, true);
+    await assert.rejects(
+      callOperation(
+        h.services,
+        'orders__cancelOrder',
+        { orderId: '1' },
+        { signal: new AbortController().signal },
+      ),
+      /Unknown tool/,
+    );
   });
 });
