@@ -1,6 +1,7 @@
 // Structured JSON logs (pino). Redaction is the last line of defence: stages never log bodies or
 // credentials, and these paths catch any that slip into a log object anyway (P5).
 import { type DestinationStream, type Logger, pino } from 'pino';
+import { createRedactingDestination, type LogRedactor } from './dlp/log-redactor.ts';
 
 export const REDACT_PATHS = [
   'authorization',
@@ -23,7 +24,10 @@ export const REDACT_PATHS = [
   'clientKey',
 ];
 
-export function createLogger(level: string, destination?: DestinationStream): Logger {
+/** With a redactor, every serialised line passes through it (credential formats anywhere in the
+ *  line, not only under the named keys above). */
+export function createLogger(level: string, destination?: DestinationStream, redactor?: LogRedactor): Logger {
+  const dest = destination ?? pino.destination({ dest: 1, sync: false });
   return pino(
     {
       level,
@@ -32,6 +36,6 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
       redact: { paths: REDACT_PATHS, censor: '[REDACTED]' },
       formatters: { level: (label) => ({ level: label }) },
     },
-    destination ?? pino.destination({ dest: 1, sync: false }),
+    redactor ? (createRedactingDestination(dest, redactor) as unknown as DestinationStream) : dest,
   );
 }

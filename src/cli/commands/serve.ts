@@ -1,6 +1,8 @@
 // airlock serve --config FILE — runs in the foreground, logs JSON lines, and on SIGTERM/SIGINT
 // stops accepting, drains in-flight requests, stops its workers and exits 0.
 import { loadConfig } from '../../config/load.ts';
+import { createDlpEngine } from '../../dlp/engine.ts';
+import { createLogRedactor, formatCrashReport } from '../../dlp/log-redactor.ts';
 import { createLogger } from '../../logging.ts';
 import { startAirlock } from '../../start.ts';
 import { parseFlags, requireFlag } from '../args.ts';
@@ -13,7 +15,16 @@ export const serveCommand: CliCommand = {
   async run(argv, io) {
     const { values } = parseFlags(argv, { config: { type: 'string' } });
     const loaded = await loadConfig(requireFlag(values.config, 'config'));
-    const logger = createLogger(loaded.config.logging.level);
+    const redactor = createLogRedactor(createDlpEngine(loaded.config.dlp));
+    const logger = createLogger(loaded.config.logging.level, undefined, redactor);
+    // Crash reports go through the same redaction; diagnostic reports never dump the environment.
+    process.report.excludeEnv = true;
+    const crash = (kind: string) => (err: unknown) => {
+      process.stderr.write(formatCrashReport(redactor, kind, err));
+      process.exit(70);
+    };
+    process.on('uncaughtException', crash('uncaughtException'));
+    process.on('unhandledRejection', crash('unhandledRejection'));
     const running = await startAirlock(loaded, { logger, egress: io.egress });
     logger.info(
       { event: 'ready', client: running.urls.client, admin: running.urls.admin ?? null },
