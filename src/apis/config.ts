@@ -32,8 +32,7 @@ export const apiCredentialSchema = z
     secret: secretRef.describe('The credential, injected at the last hop (P5); never the client’s.'),
     header: z
       .string()
-      .regex(/^[A-Za-z0-9-]+$/, 'an HTTP header name')
-      .transform((h) => h.toLowerCase())
+      .regex(/^[a-z0-9-]+$/, 'an HTTP header name in lower case')
       .refine((h) => !RESERVED_HEADERS.has(h), 'a header airlock sets itself')
       .default('authorization')
       .describe('Header that carries the credential.'),
