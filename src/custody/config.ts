@@ -21,8 +21,25 @@ export const custodyConfigSchema = z
       .describe('Accept imports without a manifest signature. Off by default: an unsigned model is refused.'),
     enforce: z
       .boolean()
-      .default(true)
-      .describe('Refuse to load or route to artefacts that are not approved or active in the inventory.'),
+      .default(false)
+      .describe(
+        'Refuse to load or route to anything not approved or active in the inventory: embedded workers load only approved GGUF files, and every (upstream, model) target must appear in `serve`. Off by default until every upstream kind has a verifier (today: embedded and ollama).',
+      ),
+    serve: z
+      .array(
+        z.strictObject({
+          upstream: z.string().describe('Name of an upstream.'),
+          model: z.string().describe('Model name as the upstream knows it (an Ollama tag).'),
+          version: z.string().describe('Inventory alias or name@version this target must serve.'),
+          digest: z
+            .string()
+            .regex(/^[0-9a-f]{64}$/)
+            .optional()
+            .describe("Digest the backend must show; defaults to the version's GGUF file digest."),
+        }),
+      )
+      .default([])
+      .describe('Which approved version each external (upstream, model) target serves.'),
   })
   .prefault({});
 

@@ -183,12 +183,9 @@ export function createInventory(deps: InventoryDeps): Inventory {
         throw new AirlockError('model_transition_refused', {
           detail: 'use activate, which also points an alias at the version',
         });
-      const events = repo.transaction(() => {
-        const out = [move(v, to, by)];
-        // A version that can no longer serve must not stay behind an alias silently: the alias stays
-        // (so rollback can re-point it) but resolves to a version the serving check refuses.
-        return out;
-      });
+      // An alias pointing at a version that stops serving stays (so rollback can re-point it); the
+      // serving check refuses the version it resolves to from the next request on.
+      const events = [move(v, to, by)];
       publish(events);
       return versions.get(id)!;
     },

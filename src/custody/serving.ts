@@ -227,3 +227,21 @@ export function createServingGate(
     },
   };
 }
+
+/**
+ * Hashes `path` once and refuses it unless that digest is servable now: for embedded workers whose
+ * config names a file path rather than a digest. Resolves with the digest the worker will load.
+ */
+export async function verifyArtefactAtPath(inventory: Inventory, path: string): Promise<string> {
+  let r: { sha256: string; size: number };
+  try {
+    r = await hashFile(path);
+  } catch (err) {
+    throw new AirlockError('model_integrity_failed', { detail: `cannot read ${path}`, cause: err });
+  }
+  if (!inventory.isServable(r.sha256))
+    throw new AirlockError('model_not_approved', {
+      detail: `${path} (sha256:${r.sha256}) is not an approved or active artefact in the inventory (unknown, changed, unapproved or revoked); refusing to load`,
+    });
+  return r.sha256;
+}

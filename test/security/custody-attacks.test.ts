@@ -8,9 +8,12 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import type { UpstreamConfig } from '../../src/config/schema.ts';
 import { importModel } from '../../src/custody/import.ts';
+import { parsePublicKey } from '../../src/custody/manifest.ts';
 import { storePath } from '../../src/custody/model-store.ts';
 import { type OpenedCustody, openCustody } from '../../src/custody/open.ts';
+import { createCustodyRuntime } from '../../src/custody/runtime.ts';
 import { checkOllamaBackend, createServingGate, verifyBeforeLoad } from '../../src/custody/serving.ts';
 import { ggufWithTemplate, testEnclave, testKey, writeBundle } from '../../src/custody/test-fixtures.ts';
 import { AirlockError } from '../../src/errors.ts';
@@ -50,6 +53,7 @@ before(() => {
     trustedKeys: [{ name: 'release', publicKey: release.publicKey }],
     allowUnsigned: false,
     enforce: true,
+    serve: [],
   });
 });
 after(() => {
@@ -121,7 +125,7 @@ describe('custody: import refuses', () => {
 
   it('a symlink inside a folder import', async () => {
     const e = testEnclave({ allowUnsigned: true });
-    const c = openCustody(e.dataDir, { trustedKeys: [], allowUnsigned: true, enforce: true });
+    const c = openCustody(e.dataDir, { trustedKeys: [], allowUnsigned: true, enforce: true, serve: [] });
     try {
       const dir = join(e.dir, 'm');
       mkdirSync(dir);
@@ -221,7 +225,12 @@ describe('custody: serving refuses', () => {
     );
     gate.observe('w', 'serve', digest);
     assert.equal(gate.admits('w', 'serve'), true);
-    const cli = openCustody(enclave.dataDir, { trustedKeys: [], allowUnsigned: false, enforce: true });
+    const cli = openCustody(enclave.dataDir, {
+      trustedKeys: [],
+      allowUnsigned: false,
+      enforce: true,
+      serve: [],
+    });
     cli.inventory.transition('serve@1', 'revoked', { actor: 'cli:op', reason: 'backdoor report' });
     cli.close();
     assert.equal(gate.admits('w', 'serve'), false);
@@ -305,6 +314,63 @@ describe('custody: an Ollama backend that swaps a tag', () => {
       assert.equal(r.ok, false);
     } finally {
       await up.close();
+    }
+  });
+});
+
+describe('custody runtime (what start.ts wires)', () => {
+  it('embedded worker: an unapproved file is refused before load; revocation stops routing next request', async () => {
+    const e = testEnclave({ trusted: [{ name: 'release', key: release }] });
+    const rt = createCustodyRuntime(
+      {
+        trustedKeys: [{ name: 'release', publicKey: release.publicKey }],
+        allowUnsigned: false,
+        enforce: true,
+        serve: [],
+      },
+      {
+        dataDir: e.dataDir,
+        upstreams: [{ name: 'local', kind: 'embedded' } as UpstreamConfig],
+      },
+    );
+    try {
+      const v = await importModel(
+        {
+          path: writeBundle(join(e.dir, 'b'), {
+            name: 'demo',
+            version: '1',
+            seed: 5,
+            key: release.privateKey,
+          }),
+          actor: 't',
+        },
+        {
+          dataDir: e.dataDir,
+          inventory: rt.inventory,
+          trustedKeys: [{ name: 'release', key: parsePublicKey(release.publicKey) }],
+          allowUnsigned: false,
+        },
+      );
+      const path = storePath(e.dataDir, v.files[0]!.sha256);
+      await assert.rejects(rt.beforeWorkerLoad('local', path), refused('model_not_approved'));
+      assert.match(rt.refusal('local', 'demo')!, /not verified/);
+      rt.inventory.transition(v.id, 'approved', by);
+      await rt.beforeWorkerLoad('local', path);
+      assert.equal(rt.refusal('local', 'demo'), undefined);
+      // A file outside the store with other bytes: unknown digest → refused.
+      const other = join(e.dir, 'other.gguf');
+      writeFileSync(other, buildDemoModel(6));
+      await assert.rejects(
+        rt.beforeWorkerLoad('local', other),
+        refused('model_not_approved', /not an approved/),
+      );
+      await rt.beforeWorkerLoad('local', path);
+      rt.inventory.transition(v.id, 'revoked', by);
+      assert.match(rt.refusal('local', 'demo')!, /no longer approved/);
+      assert.match(rt.refusal('remote', 'x')!, /not bound/);
+    } finally {
+      rt.close();
+      rmSync(e.dir, { recursive: true, force: true });
     }
   });
 });

@@ -1,0 +1,70 @@
+// What the gateway holds for custody (P7), built once at start-up from the `custody` config section:
+// the inventory (kept fresh from custody.db), the serving gate the router asks on every request, a
+// verifier per Ollama upstream for the router's health round, and the check the worker supervisor
+// runs before each (re)start. With `enforce: false` nothing is refused; the inventory still records.
+import type { UpstreamConfig } from '../config/schema.ts';
+import type { CustodyConfig } from './config.ts';
+import type { Inventory } from './inventory.ts';
+import { openCustody } from './open.ts';
+import { createServingGate, type ServingGate, verifyArtefactAtPath } from './serving.ts';
+import type { CustodyEvent } from './types.ts';
+
+export interface CustodyRuntime {
+  readonly inventory: Inventory;
+  readonly enforce: boolean;
+  /** Synchronous per-target admission; undefined = admitted, a string = why not. */
+  refusal(upstream: string, model: string): string | undefined;
+  /** Extra health verifiers by upstream name (Ollama: /api/tags + /api/show against the inventory). */
+  readonly verifiers: ReadonlyMap<string, (signal: AbortSignal) => Promise<boolean>>;
+  /** Before a worker loads `modelPath`: re-hash and refuse anything not approved (no-op when not enforced). */
+  beforeWorkerLoad(upstream: string, modelPath: string): Promise<void>;
+  close(): void;
+}
+
+export function createCustodyRuntime(
+  config: CustodyConfig,
+  deps: {
+    dataDir: string;
+    upstreams: readonly UpstreamConfig[];
+    onEvent?: (e: CustodyEvent) => void;
+    fetch?: typeof fetch;
+  },
+): CustodyRuntime {
+  const opened = openCustody(deps.dataDir, config, deps.onEvent);
+  const inventory = opened.inventory;
+  const gate: ServingGate = createServingGate(inventory, config.serve, {
+    enforce: config.enforce,
+    ...(deps.fetch ? { fetch: deps.fetch } : {}),
+  });
+  const embedded = new Set(deps.upstreams.filter((u) => u.kind === 'embedded').map((u) => u.name));
+  const verifiers = new Map<string, (signal: AbortSignal) => Promise<boolean>>();
+  for (const u of deps.upstreams)
+    if (u.kind === 'ollama' && u.baseUrl && config.serve.some((s) => s.upstream === u.name)) {
+      const base = u.baseUrl;
+      verifiers.set(u.name, (signal) => gate.verifyOllama(u.name, base, signal));
+    }
+  // Digest each embedded worker was verified with at its last (re)start.
+  const workerDigest = new Map<string, string>();
+  return {
+    inventory,
+    enforce: config.enforce,
+    refusal(upstream, model) {
+      if (!config.enforce) return undefined;
+      if (embedded.has(upstream)) {
+        const d = workerDigest.get(upstream);
+        if (d === undefined) return `${upstream}: worker model not verified`;
+        return inventory.isServable(d)
+          ? undefined
+          : `${upstream}: worker model sha256:${d} is no longer approved`;
+      }
+      return gate.reason(upstream, model);
+    },
+    verifiers,
+    async beforeWorkerLoad(upstream, modelPath) {
+      if (!config.enforce) return;
+      workerDigest.delete(upstream);
+      workerDigest.set(upstream, await verifyArtefactAtPath(inventory, modelPath));
+    },
+    close: () => opened.close(),
+  };
+}
