@@ -13,6 +13,9 @@ import type { BodyHasher } from '../http/stages/record.ts';
 import { traceFromHeader } from '../http/trace-context.ts';
 import { peerTlsOf } from '../identity/peer-certificate.ts';
 import type { UpstreamResult } from '../inference/types.ts';
+import { credentialContext, principalEntity } from '../policy/entities.ts';
+import type { DecisionPoint } from '../policy/types.ts';
+import { apiOperationEntity } from './authorize.ts';
 import { apiOperationName, setRawApiRequest } from './call.ts';
 import type { ApiServices } from './service.ts';
 import {
@@ -37,6 +40,8 @@ export interface ApiSurfaceDeps {
   readonly record: RecordStage;
   readonly requestId: () => string;
   readonly hasher?: BodyHasher;
+  /** When set, GET /api lists the operations the caller may call (P4: discovery respects policy). */
+  readonly pdp?: DecisionPoint;
 }
 
 export const API_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
@@ -129,6 +134,7 @@ export function registerApiSurface(app: FastifyInstance, deps: ApiSurfaceDeps): 
     return reply;
   };
 
+  if (deps.pdp) registerApiCatalog(app, deps, deps.pdp);
   app.route({ method: [...API_METHODS], url: '/api/:service', handler });
   app.route({ method: [...API_METHODS], url: '/api/:service/*', handler });
 }
@@ -172,4 +178,72 @@ async function deliver(
   reply.headers(body.headers);
   if (type) reply.type(type);
   reply.send(text === '' ? undefined : text);
+}
+
+/** GET /api: the operations the caller may call, by the same decision point (P4). Operations whose
+ *  permit depends on arguments are listed when a call without arguments would be allowed. */
+function registerApiCatalog(app: FastifyInstance, deps: ApiSurfaceDeps, pdp: DecisionPoint): void {
+  const operations = deps.services.list().flatMap((s) => s.api.operations);
+  const entities = operations.map(apiOperationEntity);
+  const byId = new Map(entities.map((e, i) => [e.id, operations[i]!]));
+  const pipeline: Pipeline = {
+    decide: [deps.authenticate],
+    forward: {
+      name: 'forward',
+      async run(ctx) {
+        const principal = ctx.principal!;
+        const allowed = pdp.listAllowed(principalEntity(principal), 'api/call', entities, {
+          clientAddress: ctx.clientAddress,
+          stream: false,
+          credential: credentialContext(principal),
+        });
+        const data = allowed.map((e) => {
+          const op = byId.get(e.id)!;
+          return {
+            service: op.service,
+            operationId: op.operationId,
+            method: op.method,
+            path: `/api/${op.service}${op.pathTemplate}`,
+            ...(op.summary ? { summary: op.summary } : {}),
+          };
+        });
+        ctx.trail.push({ stage: 'forward', outcome: 'allow', detail: { listed: data.length } });
+        return {
+          kind: 'json',
+          status: 200,
+          body: { value: { object: 'list', data }, contentType: '', headers: {} },
+        };
+      },
+    },
+    record: deps.record,
+  };
+  const handler = async (request: FastifyRequest, reply: FastifyReply) => {
+    const abort = new AbortController();
+    const ctx: RequestContext = {
+      requestId: deps.requestId(),
+      trace: traceFromHeader(request.headers.traceparent),
+      startedAt: performance.now(),
+      operation: 'api.catalog' as RequestContext['operation'],
+      method: request.method,
+      clientAddress: request.ip,
+      peer: peerTlsOf(request.raw.socket),
+      headers: request.headers,
+      body: {},
+      stream: false,
+      signal: abort.signal,
+      usage: { promptTokens: 0, completionTokens: 0 },
+      trail: [],
+      cleanups: [],
+      chunkHooks: [],
+      findings: [],
+    };
+    reply.header('x-request-id', ctx.requestId);
+    const outcome = await runPipeline(ctx, pipeline, (result, commit) =>
+      deliver(ctx, reply, result, commit, deps),
+    );
+    if (outcome.error) sendApiError(reply, outcome.error, ctx.requestId);
+    return reply;
+  };
+  app.get('/api', handler);
+  app.get('/api/', handler);
 }

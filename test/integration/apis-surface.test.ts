@@ -251,4 +251,22 @@ describe('api surface', () => {
       /Unknown tool/,
     );
   });
+
+  test('api: GET /api lists only the operations the caller may call (P4)', async () => {
+    const mine = await call(`${h.url}/api`, 'GET', h.key);
+    assert.equal(mine.status, 200, mine.text);
+    const ids = (mine.json!.data as { operationId: string }[]).map((o) => o.operationId).sort();
+    assert.deepEqual(ids, ['GET /health', 'createOrder', 'getOrder', 'getOrderDebug', 'listOrders']);
+    const first = (mine.json!.data as Record<string, unknown>[]).find((o) => o.operationId === 'getOrder');
+    assert.deepEqual(first, {
+      service: 'orders',
+      operationId: 'getOrder',
+      method: 'GET',
+      path: '/api/orders/orders/{orderId}',
+      summary: 'One order',
+    });
+    const stranger = await call(`${h.url}/api`, 'GET', h.intruderKey);
+    assert.deepEqual(stranger.json!.data, []);
+    assert.equal((await call(`${h.url}/api`, 'GET', undefined)).status, 401);
+  });
 });
