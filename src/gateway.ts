@@ -212,6 +212,7 @@ export function createGateway(config: AirlockConfig, deps: GatewayDeps): Gateway
     async close() {
       await Promise.all(listeners.map((l) => l.close()));
       await deps.router.close();
+      await budgets.close();
       identity.close();
     },
   };

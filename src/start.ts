@@ -47,6 +47,17 @@ const CLI_ENTRY = fileURLToPath(new URL('../bin/airlock.js', import.meta.url));
 export async function startAirlock(loaded: LoadedConfig, opts: StartOptions): Promise<RunningAirlock> {
   const { config, dataDir } = loaded;
   const logger = opts.logger;
+  const guard = opts.egress?.guard;
+  const policy = buildEgressPolicy(config);
+  if (guard) {
+    guard.setPolicy(policy);
+    opts.egress!.onDenied((e) => {
+      logger.warn({ event: 'egress_denied', ...e }, 'egress refused');
+      audit
+        .append({ type: 'egress.denied', outcome: 'deny', code: 'egress_denied', detail: toJsonObject(e) })
+        .catch(() => {});
+    });
+  }
   const opened = opts.audit
     ? undefined
     : await openAuditLog(config.audit, {
@@ -69,17 +80,6 @@ export async function startAirlock(loaded: LoadedConfig, opts: StartOptions): Pr
             : logger.warn(e, 'witnessing degraded'),
     });
   publisher?.start();
-  const guard = opts.egress?.guard;
-  const policy = buildEgressPolicy(config);
-  if (guard) {
-    guard.setPolicy(policy);
-    opts.egress!.onDenied((e) => {
-      logger.warn({ event: 'egress_denied', ...e }, 'egress refused');
-      audit
-        .append({ type: 'egress.denied', outcome: 'deny', code: 'egress_denied', detail: toJsonObject(e) })
-        .catch(() => {});
-    });
-  }
 
   const store = await openStore(config.store, { dataDir });
   const workers = new Map<string, WorkerSupervisor>();

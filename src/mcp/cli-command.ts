@@ -45,7 +45,7 @@ export const mcpCommand: CliCommand = {
       } as const,
       2,
     );
-    const runtime = await openCliRuntime(requireFlag(values.config, 'config'));
+    const runtime = await openCliRuntime(requireFlag(values.config, 'config'), io);
     const actor = `cli:${io.env.USER ?? 'unknown'}`;
     try {
       const config = mcpSection(runtime.loaded.config);

@@ -16,6 +16,7 @@ import { openAuditLog } from '../../evidence/open.ts';
 import { openSqliteAuditLog } from '../../evidence/sqlite/audit-log.ts';
 import type { AuditLog, NoteSigner } from '../../evidence/types.ts';
 import { parseFlags, printJson, UsageError } from '../args.ts';
+import { applyEgressPolicy } from '../runtime.ts';
 import type { CliCommand, CliIo } from '../types.ts';
 
 const usage = `usage:
@@ -45,6 +46,7 @@ interface Opened {
 async function openFrom(values: { config?: string; data?: string }, io: CliIo): Promise<Opened> {
   if (values.config !== undefined) {
     const loaded = await loadConfig(resolve(io.cwd, values.config));
+    applyEgressPolicy(loaded, io);
     const raw = (loaded.config as { audit?: unknown }).audit;
     const store = loaded.config.store;
     return openAuditLog(auditConfigSchema.parse(raw), {

@@ -59,7 +59,7 @@ export const initCommand: CliCommand = {
     );
     await writeDemoModel(join(dir, 'models', 'demo.gguf'));
 
-    const runtime = await openCliRuntime(configPath);
+    const runtime = await openCliRuntime(configPath, io);
     try {
       const keys = createKeyServiceFor(runtime.loaded.config, {
         store: runtime.store,

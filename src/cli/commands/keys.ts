@@ -40,7 +40,7 @@ export const keysCommand: CliCommand = {
     if (!sub || !['create', 'list', 'revoke', 'rotate'].includes(sub))
       throw new UsageError('expected create, list, revoke or rotate');
     const { values, positionals } = parseFlags(rest, flags, 1);
-    const runtime = await openCliRuntime(requireFlag(values.config, 'config'));
+    const runtime = await openCliRuntime(requireFlag(values.config, 'config'), io);
     try {
       const keys = createKeyServiceFor(runtime.loaded.config, {
         store: runtime.store,

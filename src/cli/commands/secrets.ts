@@ -61,7 +61,7 @@ export const secretsCommand: CliCommand = {
             fromStdin: values['from-stdin'] === true,
           })
         : undefined;
-    const runtime = await openCliRuntime(configPath);
+    const runtime = await openCliRuntime(configPath, io);
     const out = (json: Record<string, unknown>, text: string) => {
       if (values.json) printJson(io.stdout, json);
       else io.stdout.write(`${text}\n`);

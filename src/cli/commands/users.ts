@@ -50,7 +50,7 @@ export const usersCommand: CliCommand = {
         ? trimNewline(await readAll(stdinOf(io), 4096)).toString('utf8')
         : undefined;
 
-    const runtime = await openCliRuntime(configPath);
+    const runtime = await openCliRuntime(configPath, io);
     const out = (json: Record<string, unknown>, text: string) => {
       if (values.json) printJson(io.stdout, json);
       else io.stdout.write(`${text}\n`);
