@@ -4,6 +4,9 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import { createApiAuthorizeStage } from './apis/authorize.ts';
+import { createApiServices } from './apis/service.ts';
+import { registerApiSurface } from './apis/surface.ts';
 import { type AirlockConfig, durationMs } from './config/schema.ts';
 import { createDlpEngine } from './dlp/engine.ts';
 import type { AuditLogReader } from './evidence/types.ts';
@@ -108,6 +111,10 @@ export function createGateway(config: AirlockConfig, deps: GatewayDeps): Gateway
   const budgets = createTokenBudgets({ store: deps.store });
   // Detectors compile once here; a broken custom rule stops start-up, not the first request.
   const dlp = createDlpEngine(config.dlp);
+  const apiServices = createApiServices(config.apis, {
+    baseDir: deps.configDir ?? process.cwd(),
+    resolveSecret: deps.resolveSecret ?? createSecretResolver(deps.dataDir),
+  });
   const quota = createQuotaStage({ quotas: config.quotas, budgets });
   const account = createAccountStage({ budgets, budgetScopes: quota.budgetScopes });
   const catalogue = {
@@ -172,6 +179,18 @@ export function createGateway(config: AirlockConfig, deps: GatewayDeps): Gateway
       requestId,
       hasher,
     });
+  if (config.apis.length > 0)
+    registerApiSurface(client.app, {
+      services: apiServices,
+      authenticate: authenticateClient,
+      authorize: createApiAuthorizeStage({ pdp }),
+      quota,
+      dlp: { engine: dlp, actions: config.dlp.actions },
+      record: createRecordStage({ sink: deps.audit, surface: 'api', hasher }),
+      requestId,
+      hasher,
+      pdp,
+    });
   identity.registerRoutes(client.app, authenticator);
   registerHealthRoutes(client, deps, metrics);
   listeners.push(client);
@@ -212,6 +231,7 @@ export function createGateway(config: AirlockConfig, deps: GatewayDeps): Gateway
     async close() {
       await Promise.all(listeners.map((l) => l.close()));
       await deps.router.close();
+      await apiServices.close();
       await budgets.close();
       identity.close();
     },

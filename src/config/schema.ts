@@ -2,6 +2,7 @@
 // from it (scripts/generate-schema.ts); a freshness check in the test command keeps them in step.
 // Every object is strict: an unknown field is an error that names its path, never silently ignored.
 import { z } from 'zod';
+import { apisConfigSchema } from '../apis/config.ts';
 import { dlpConfigSchema } from '../dlp/config.ts';
 import { auditConfigSchema } from '../evidence/config.ts';
 import { identityConfigSchema } from '../identity/config.ts';
@@ -167,6 +168,7 @@ export const configSchema = z
     audit: auditConfigSchema,
     policy: policyConfigSchema,
     mcp: mcpConfigSchema,
+    apis: apisConfigSchema,
     identity: identityConfigSchema,
     vault: vaultConfigSchema,
     users: usersConfigSchema,

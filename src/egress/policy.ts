@@ -291,6 +291,15 @@ export function buildEgressPolicy(
     const target = urlTarget(new URL(w.url), HTTP_DEFAULTS);
     if (target) add(`audit.witnessing.witnesses[${i}].url`, targetText(target.host, target.port));
   });
+  // Internal REST services behind /api (P10) are reached like upstreams.
+  config.apis.forEach((a, i) => {
+    const target = urlTarget(new URL(a.baseUrl), HTTP_DEFAULTS);
+    if (!target)
+      throw new AirlockError('config_invalid', {
+        detail: `apis[${i}].baseUrl: only http(s) URLs can be reached`,
+      });
+    add(`apis[${i}].baseUrl`, targetText(target.host, target.port));
+  });
   // MCP servers reached over HTTP (stdio servers are children under their own guard).
   config.mcp.servers.forEach((s, i) => {
     if (s.transport !== 'http') return;

@@ -64,7 +64,9 @@ export function buildListener(config: ListenerConfig, limits: AirlockConfig['lim
   app.removeContentTypeParser('text/plain');
 
   const envelope = (url: string, err: AirlockError, requestId: string) =>
-    url.startsWith('/admin/') ? adminErrorBody(err, requestId) : openAiErrorBody(err);
+    url.startsWith('/admin/') || url.startsWith('/api/')
+      ? adminErrorBody(err, requestId)
+      : openAiErrorBody(err);
 
   app.setErrorHandler((err, request, reply) => {
     const e = edgeError(err as Error);

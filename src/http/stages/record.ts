@@ -97,7 +97,11 @@ export function createRecordStage(deps: {
             upstreamStatus: ctx.upstreamStatus ?? null,
             stream: ctx.stream,
             responseBodyHash: ctx.responseBodyHash ?? null,
-            findings: ctx.findings.filter((f) => f.direction === 'output'),
+            // A request denied before forwarding has no pre-forward entry: it carries its input findings too.
+            findings:
+              ctx.trailRecorded === undefined
+                ? ctx.findings
+                : ctx.findings.filter((f) => f.direction === 'output'),
             usage: { promptTokens: ctx.usage.promptTokens, completionTokens: ctx.usage.completionTokens },
             durationMs: Math.round((performance.now() - ctx.startedAt) * 1000) / 1000,
             clientAborted: ctx.signal.aborted,
