@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import type { LoadedConfig } from './config/load.ts';
 import { durationMs } from './config/schema.ts';
+import { createCustodyRuntime } from './custody/runtime.ts';
 import { createDlpEngine } from './dlp/engine.ts';
 import { egressChildOptions } from './egress/child-options.ts';
 import type { EgressEvent } from './egress/denial.ts';
@@ -124,6 +125,17 @@ export async function startAirlock(loaded: LoadedConfig, opts: StartOptions): Pr
           })
           .then(() => {}),
     });
+    // Model custody (P7): workers re-hash their GGUF before every start; the router refuses targets
+    // whose model is not approved (enforced when custody.enforce is on).
+    const custody = createCustodyRuntime(config.custody, {
+      dataDir,
+      upstreams: config.upstreams,
+      onEvent: (e) =>
+        audit
+          .append({ type: 'admin.change', outcome: 'info', detail: toJsonObject({ change: e.type, ...e }) })
+          .catch(() => {}),
+    });
+    cleanup.push(async () => custody.close());
     // Embedded workers: a child process each, guarded by the same egress policy (preload).
     const child = egressChildOptions(policy);
     for (const u of config.upstreams) {
@@ -162,6 +174,7 @@ export async function startAirlock(loaded: LoadedConfig, opts: StartOptions): Pr
               .catch(() => {});
           },
           cliEntry: CLI_ENTRY,
+          beforeLoad: (path) => custody.beforeWorkerLoad(u.name, path),
           execArgv: child.execArgv,
           extraEnv: child.env,
         },
@@ -196,6 +209,8 @@ export async function startAirlock(loaded: LoadedConfig, opts: StartOptions): Pr
     cleanup.push(() => closeAdapters(adapters));
     const router = createRouter(config, {
       adapters,
+      admit: custody.refusal,
+      verify: custody.verifiers,
       onEvent: (e) => logger.info({ event: `router.${e.type}`, ...e }, 'router event'),
     });
     const gateway = createGateway(config, {

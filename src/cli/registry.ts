@@ -6,7 +6,9 @@ import { configCommand } from './commands/config.ts';
 import { doctorCommand } from './commands/doctor.ts';
 import { initCommand } from './commands/init.ts';
 import { keysCommand } from './commands/keys.ts';
+import { modelsCommand } from './commands/models.ts';
 import { policyCommand } from './commands/policy.ts';
+import { sbomCommand } from './commands/sbom.ts';
 import { secretsCommand } from './commands/secrets.ts';
 import { serveCommand } from './commands/serve.ts';
 import { usersCommand } from './commands/users.ts';
@@ -24,6 +26,8 @@ export function commandRegistry(): Map<string, CliCommand> {
     configCommand,
     policyCommand,
     mcpCommand,
+    modelsCommand,
+    sbomCommand,
     doctorCommand,
     auditCommand,
     witnessCommand,

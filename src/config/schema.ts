@@ -3,6 +3,7 @@
 // Every object is strict: an unknown field is an error that names its path, never silently ignored.
 import { z } from 'zod';
 import { apisConfigSchema } from '../apis/config.ts';
+import { custodyConfigSchema } from '../custody/config.ts';
 import { dlpConfigSchema } from '../dlp/config.ts';
 import { auditConfigSchema } from '../evidence/config.ts';
 import { identityConfigSchema } from '../identity/config.ts';
@@ -169,6 +170,9 @@ export const configSchema = z
     policy: policyConfigSchema,
     mcp: mcpConfigSchema,
     apis: apisConfigSchema,
+    custody: custodyConfigSchema.describe(
+      'Model custody (P7): trusted signing keys, unsigned imports, approved-only serving.',
+    ),
     identity: identityConfigSchema,
     vault: vaultConfigSchema,
     users: usersConfigSchema,
@@ -203,6 +207,14 @@ export const configSchema = z
           code: 'custom',
           path: ['upstreams', i, 'baseUrl'],
           message: `kind: ${u.kind} needs baseUrl`,
+        });
+    });
+    cfg.custody.serve.forEach((b, i) => {
+      if (!names.has(b.upstream))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['custody', 'serve', i, 'upstream'],
+          message: `no upstream named "${b.upstream}"`,
         });
     });
     const aliases = new Set<string>();

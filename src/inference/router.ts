@@ -30,7 +30,7 @@ export type RouterEvent =
       readonly type: 'skip';
       readonly alias: string;
       readonly upstream: string;
-      readonly reason: 'circuit_open' | 'unhealthy';
+      readonly reason: 'circuit_open' | 'unhealthy' | 'not_approved';
     }
   | {
       readonly type: 'circuit';
@@ -46,6 +46,11 @@ export interface RouterDeps {
   /** Clock for circuit cooldowns (ms); injectable so tests need not wait. */
   now?: () => number;
   onEvent?: (e: RouterEvent) => void;
+  /** Model custody (P7): a synchronous hard stop per target; a string says why. A refused target is
+   *  never tried, not even by the "everything looks unhealthy" fallback. */
+  admit?: (upstream: string, model: string) => string | undefined;
+  /** Extra per-upstream checks run with each health check; false marks the upstream unhealthy. */
+  verify?: ReadonlyMap<string, (signal: AbortSignal) => Promise<boolean>>;
 }
 
 /** Router plus a hook tests and the readiness probe use to run one health round on demand. */
@@ -117,8 +122,10 @@ export function createRouter(
     const timeout = setTimeout(() => ac.abort(), s.intervalMs);
     timeout.unref();
     s.checkAbort = ac;
+    const verify = deps.verify?.get(s.name);
     s.check = s.adapter
       .checkHealth(ac.signal)
+      .then(async (ok) => ok && (verify ? await verify(ac.signal) : true))
       .catch(() => false)
       .then((ok) => {
         clearTimeout(timeout);
@@ -178,8 +185,15 @@ export function createRouter(
       let attempted = false;
       const unhealthy: RouteTarget[] = [];
       let retryInMs = Number.POSITIVE_INFINITY;
+      let refusal: string | undefined;
       for (const target of model.targets) {
         const s = states.get(target.upstream)!;
+        const refused = deps.admit?.(target.upstream, target.model);
+        if (refused !== undefined) {
+          refusal = refused;
+          emit({ type: 'skip', alias: model.alias, upstream: s.name, reason: 'not_approved' });
+          continue;
+        }
         if (!s.healthy) {
           unhealthy.push(target);
           emit({ type: 'skip', alias: model.alias, upstream: s.name, reason: 'unhealthy' });
@@ -214,6 +228,8 @@ export function createRouter(
         }
       }
       if (attempted) throw lastError;
+      if (refusal !== undefined && unhealthy.length === 0)
+        throw new AirlockError('model_not_approved', { detail: `${model.alias}: ${refusal}` });
       throw new UpstreamError('upstream_unavailable', {
         retryable: false,
         upstreamFault: false,

@@ -224,7 +224,7 @@ export const modelsCommand: CliCommand = {
     }
 
     // Changes: recorded in custody.db, then appended to the audit log before success is reported.
-    const runtime = await openCliRuntime(loaded);
+    const runtime = await openCliRuntime(loaded, io);
     const pending: Promise<unknown>[] = [];
     const onEvent = (e: CustodyEvent) => {
       pending.push(

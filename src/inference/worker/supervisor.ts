@@ -59,6 +59,8 @@ export interface WorkerSupervisorDeps {
    *  (`--require <egress preload>`, which unlike --import also covers worker threads). */
   readonly execArgv?: readonly string[];
   readonly extraEnv?: Readonly<Record<string, string>>;
+  /** Model custody (P7): re-hashes the artefact and refuses an unapproved one, before every (re)start. */
+  readonly beforeLoad?: (modelPath: string) => Promise<void>;
 }
 
 export interface WorkerSupervisorTuning {
@@ -174,6 +176,7 @@ export function createWorkerSupervisor(
   }
 
   async function launch(): Promise<string> {
+    await deps.beforeLoad?.(resolve(config.modelPath));
     const w = spawnWorkerProcess({
       name,
       modelPath: resolve(config.modelPath),
