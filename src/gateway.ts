@@ -9,6 +9,7 @@ import { createApiServices } from './apis/service.ts';
 import { registerApiSurface } from './apis/surface.ts';
 import { type AirlockConfig, durationMs } from './config/schema.ts';
 import { createDlpEngine } from './dlp/engine.ts';
+import type { RequestTracer } from './evidence/tracing/request-tracer.ts';
 import type { AuditLogReader } from './evidence/types.ts';
 import { registerAdminAuditRoutes } from './http/admin-audit-routes.ts';
 import { createAdminRoute } from './http/admin-route.ts';
@@ -56,6 +57,8 @@ export interface GatewayDeps {
   readonly resolveSecret?: (ref: string) => string;
   /** MCP upstreams and their pinned tool catalog; /mcp is served when present. */
   readonly mcp?: McpPlane;
+  /** OpenTelemetry request tracer (one span per stage), when tracing is configured. */
+  readonly tracer?: RequestTracer;
   /** The audit log's read side, served on the admin API. */
   readonly auditReader?: AuditLogReader;
   /** Folder relative policy files are resolved against (the config file's folder). */
@@ -166,6 +169,7 @@ export function createGateway(config: AirlockConfig, deps: GatewayDeps): Gateway
     maxMessages: config.limits.maxMessages,
     requestId,
     hasher,
+    ...(deps.tracer ? { tracer: deps.tracer } : {}),
   });
   if (deps.mcp)
     registerMcpSurface(client.app, {
@@ -205,6 +209,7 @@ export function createGateway(config: AirlockConfig, deps: GatewayDeps): Gateway
       ],
       record: createRecordStage({ sink: deps.audit, surface: 'admin' }),
       requestId,
+      ...(deps.tracer ? { tracer: deps.tracer } : {}),
     };
     registerAdminSurface(admin.app, { ...adminRouteDeps, keys });
     if (deps.auditReader)

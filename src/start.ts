@@ -12,7 +12,10 @@ import { egressChildOptions } from './egress/child-options.ts';
 import type { EgressEvent } from './egress/denial.ts';
 import type { EgressGuard } from './egress/guard.ts';
 import { buildEgressPolicy } from './egress/policy.ts';
+import { createExportFanout } from './evidence/exports/fanout.ts';
+import { createExporters } from './evidence/exports/registry.ts';
 import { openAuditLog } from './evidence/open.ts';
+import { openTracing } from './evidence/tracing/open.ts';
 import type { AuditEventType } from './evidence/types.ts';
 import { openCosignPublisher } from './evidence/witness/wiring.ts';
 import { createGateway, type Gateway } from './gateway.ts';
@@ -43,6 +46,8 @@ export interface RunningAirlock {
   close(): Promise<void>;
 }
 
+/** Reported in CEF, OCSF and OTLP resource attributes. */
+const AIRLOCK_VERSION = '0.1.0';
 const CLI_ENTRY = fileURLToPath(new URL('../bin/airlock.js', import.meta.url));
 
 export async function startAirlock(loaded: LoadedConfig, opts: StartOptions): Promise<RunningAirlock> {
@@ -59,9 +64,19 @@ export async function startAirlock(loaded: LoadedConfig, opts: StartOptions): Pr
         .catch(() => {});
     });
   }
+  // Derived copies of committed entries (JSON Lines, OCSF, syslog/CEF) and OpenTelemetry traces.
+  const fanout = createExportFanout(
+    createExporters(config.audit.exports, { dataDir, version: AIRLOCK_VERSION }),
+  );
+  const tracing = openTracing(config.tracing, {
+    dataDir,
+    version: AIRLOCK_VERSION,
+    log: (level, msg, fields) => logger[level](fields ?? {}, msg),
+  });
   const opened = opts.audit
     ? undefined
     : await openAuditLog(config.audit, {
+        onCommitted: fanout.committedLeaves,
         dataDir,
         ...(config.store.driver === 'postgres' ? { storeUrl: config.store.url } : {}),
       });
@@ -87,6 +102,10 @@ export async function startAirlock(loaded: LoadedConfig, opts: StartOptions): Pr
   // Closed in reverse: gateway (drain) → adapters → workers → store → audit log (last, so the drain's
   // entries are committed).
   const cleanup: (() => Promise<void>)[] = [
+    async () => {
+      await tracing?.exporter.close();
+      await fanout.close();
+    },
     async () => opened?.log.close(),
     async () => publisher?.stop(),
     () => store.close(),
@@ -222,6 +241,7 @@ export async function startAirlock(loaded: LoadedConfig, opts: StartOptions): Pr
       bodyHashKey: opened?.bodyHashKey,
       resolveSecret: secrets.resolve,
       configDir: loaded.dir,
+      ...(tracing ? { tracer: tracing.tracer } : {}),
       ...(mcp ? { mcp } : {}),
       ...(opened ? { auditReader: opened.log } : {}),
       sessionAuthenticator: users.authenticator,

@@ -6,6 +6,7 @@ import { apisConfigSchema } from '../apis/config.ts';
 import { custodyConfigSchema } from '../custody/config.ts';
 import { dlpConfigSchema } from '../dlp/config.ts';
 import { auditConfigSchema } from '../evidence/config.ts';
+import { tracingConfigSchema } from '../evidence/tracing/config.ts';
 import { identityConfigSchema } from '../identity/config.ts';
 import { usersConfigSchema } from '../identity/users/config.ts';
 import { mcpConfigSchema } from '../mcp/config.ts';
@@ -167,6 +168,7 @@ export const configSchema = z
       })
       .prefault({}),
     audit: auditConfigSchema,
+    tracing: tracingConfigSchema,
     policy: policyConfigSchema,
     mcp: mcpConfigSchema,
     apis: apisConfigSchema,

@@ -300,6 +300,14 @@ export function buildEgressPolicy(
       });
     add(`apis[${i}].baseUrl`, targetText(target.host, target.port));
   });
+  // SIEM receivers and the trace collector inside the boundary (derived copies of the evidence).
+  config.audit.exports.forEach((e, i) => {
+    if (e.kind === 'syslog') add(`audit.exports[${i}]`, targetText(e.host, e.port));
+  });
+  if (config.tracing.endpoint) {
+    const target = urlTarget(new URL(config.tracing.endpoint), HTTP_DEFAULTS);
+    if (target) add('tracing.endpoint', targetText(target.host, target.port));
+  }
   // MCP servers reached over HTTP (stdio servers are children under their own guard).
   config.mcp.servers.forEach((s, i) => {
     if (s.transport !== 'http') return;

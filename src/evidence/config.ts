@@ -1,6 +1,7 @@
 // Config of the audit log (mounted by the lead as `audit:` in src/config/schema.ts). Strict: unknown
 // fields are errors. Relative paths resolve against dataDir.
 import { z } from 'zod';
+import { exportsConfigSchema } from './exports/config.ts';
 import { witnessingConfigSchema } from './witness/config.ts';
 
 export const auditConfigSchema = z
@@ -37,6 +38,7 @@ export const auditConfigSchema = z
       .default('1s')
       .describe('A signed checkpoint is stored at most this long after the last entry.'),
     witnessing: witnessingConfigSchema.prefault({}),
+    exports: exportsConfigSchema,
   })
   .prefault({})
   .describe('Tamper-evident audit log (RFC 6962 Merkle tree, C2SP signed checkpoints).');

@@ -16,7 +16,7 @@ export interface OpenedAuditLog {
 
 export async function openAuditLog(
   config: AuditConfig,
-  deps: { dataDir: string; storeUrl?: string },
+  deps: { dataDir: string; storeUrl?: string; onCommitted?: (leaves: readonly string[]) => void },
 ): Promise<OpenedAuditLog> {
   const at = (p: string) => (isAbsolute(p) ? p : join(deps.dataDir, p));
   const signer = loadOrCreateSignerKey(at(config.signingKey), config.origin);
@@ -25,6 +25,7 @@ export async function openAuditLog(
     signer,
     maxBatch: config.maxBatch,
     checkpointIntervalMs: durationMs(config.checkpointInterval),
+    ...(deps.onCommitted ? { onCommitted: deps.onCommitted } : {}),
   };
   if (config.driver === 'sqlite')
     return { log: openSqliteAuditLog({ path: at(config.path), ...common }), signer, bodyHashKey };

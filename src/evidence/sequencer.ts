@@ -32,6 +32,9 @@ export interface SequencerOptions {
   readonly checkpointIntervalMs: number;
   readonly probeIntervalMs: number;
   readonly now?: () => Date;
+  /** Called with the exact leaf JSON of every entry once its commit is durable (exports, traces).
+   *  MUST NOT throw into the sequencer: derived copies never fail a commit. */
+  readonly onCommitted?: (leaves: readonly string[]) => void;
 }
 
 interface Waiter {
@@ -108,6 +111,14 @@ export function createSequencer(target: CommitTarget, opts: SequencerOptions): S
           return;
         }
         size = outcome.size;
+        if (opts.onCommitted && entries.length > 0) {
+          const leaves = entries.map((p, i) => p.pre + String(outcome.first + i) + p.post);
+          try {
+            opts.onCommitted(leaves);
+          } catch {
+            // exports never fail a commit
+          }
+        }
         if (outcome.checkpoint !== null) {
           lastCheckpointAt = Date.now();
           checkpointedSize = outcome.checkpoint.size;

@@ -2,11 +2,12 @@
 // (the policy decision point, admin actions) → the operation in place of an upstream → record.
 // Every admin resource (keys, audit, approvals, changes) registers its routes with this runner.
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { RequestTracer } from '../evidence/tracing/request-tracer.ts';
 import { peerTlsOf } from '../identity/peer-certificate.ts';
 import type { RequestContext } from './context.ts';
 import { adminErrorBody, errorHeaders } from './envelope.ts';
 import { type Pipeline, runPipeline, type Stage } from './pipeline.ts';
-import { traceFromHeader } from './trace-context.ts';
+import { startSpan, traceFromHeader } from './trace-context.ts';
 
 export type AdminOperation = (
   ctx: RequestContext,
@@ -17,6 +18,7 @@ export interface AdminRouteDeps {
   readonly decide: readonly Stage[];
   readonly record: Pipeline['record'];
   readonly requestId: () => string;
+  readonly tracer?: RequestTracer;
 }
 
 export type AdminRoute = (
@@ -27,10 +29,14 @@ export type AdminRoute = (
 export function createAdminRoute(deps: AdminRouteDeps): AdminRoute {
   return (name, op) => async (request, reply) => {
     const abort = new AbortController();
+    const requestId = deps.requestId();
+    const trace = traceFromHeader(request.headers.traceparent);
+    const startedAt = performance.now();
     const ctx: RequestContext = {
-      requestId: deps.requestId(),
-      trace: traceFromHeader(request.headers.traceparent),
-      startedAt: performance.now(),
+      requestId,
+      trace,
+      startedAt,
+      span: startSpan(deps.tracer, trace, requestId, name, startedAt),
       operation: name,
       method: request.method,
       clientAddress: request.ip,

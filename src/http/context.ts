@@ -1,6 +1,7 @@
 // The state one request carries through the pipeline. Stages read what earlier stages decided and
 // add their own decision to the trail; the record stage turns the trail into audit entries.
 import type { AirlockError, ErrorCode } from '../errors.ts';
+import type { RequestSpan } from '../evidence/tracing/request-tracer.ts';
 import type { PeerTls } from '../identity/peer-certificate.ts';
 import type { IdentityDetails } from '../identity/principal.ts';
 import type { Endpoint, ResolvedModel, RouteTarget, TokenUsage } from '../inference/types.ts';
@@ -46,6 +47,8 @@ export interface TraceContext {
   /** This gateway's span for the request; sent upstream as the parent. */
   readonly spanId: string;
   readonly sampled: boolean;
+  /** The caller's span id from a valid incoming traceparent. */
+  readonly parentSpanId?: string;
 }
 
 export interface RequestContext {
@@ -56,6 +59,8 @@ export interface RequestContext {
   /** HTTP method (absent for non-HTTP callers). */
   readonly method?: string;
   readonly clientAddress: string;
+  /** OpenTelemetry span of this request (one child span per stage); absent when tracing is off. */
+  readonly span?: RequestSpan;
   /** Client certificate chain the TLS listener verified, if any. */
   readonly peer?: PeerTls;
   readonly headers: Readonly<Record<string, string | string[] | undefined>>;

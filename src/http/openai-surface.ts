@@ -4,6 +4,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 import { AirlockError, toAirlockError } from '../errors.ts';
+import type { RequestTracer } from '../evidence/tracing/request-tracer.ts';
 import { peerTlsOf } from '../identity/peer-certificate.ts';
 import type { Endpoint, UpstreamResult } from '../inference/types.ts';
 import type { RequestContext } from './context.ts';
@@ -18,7 +19,7 @@ import {
 import { type Pipeline, runPipeline, type Stage } from './pipeline.ts';
 import { writeSse } from './sse-writer.ts';
 import type { BodyHasher } from './stages/record.ts';
-import { traceFromHeader } from './trace-context.ts';
+import { startSpan, traceFromHeader } from './trace-context.ts';
 
 export interface OpenAiSurfaceDeps {
   readonly pipeline: Pipeline;
@@ -28,6 +29,7 @@ export interface OpenAiSurfaceDeps {
   readonly maxMessages: number;
   readonly requestId: () => string;
   readonly hasher?: BodyHasher;
+  readonly tracer?: RequestTracer;
 }
 
 export function sendOpenAiError(reply: FastifyReply, err: AirlockError, message?: string): void {
@@ -59,10 +61,13 @@ export function registerOpenAiSurface(app: FastifyInstance, deps: OpenAiSurfaceD
     reply.raw.on('close', () => {
       if (!reply.raw.writableFinished) abort.abort();
     });
+    const requestId = deps.requestId();
+    const trace = traceFromHeader(request.headers.traceparent);
     const ctx: RequestContext = {
-      requestId: deps.requestId(),
-      trace: traceFromHeader(request.headers.traceparent),
+      requestId,
+      trace,
       startedAt,
+      span: startSpan(deps.tracer, trace, requestId, operation, startedAt),
       operation,
       method: request.method,
       clientAddress: request.ip,

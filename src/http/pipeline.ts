@@ -59,22 +59,44 @@ export async function runPipeline(
   const commit = (): Promise<void> => {
     committed ??= (async () => {
       if (forwarded) await forwarded;
-      await pipeline.record.complete(ctx);
+      const tr = performance.now();
+      try {
+        await pipeline.record.complete(ctx);
+      } catch (err) {
+        ctx.span?.stage('record', tr, performance.now(), err);
+        throw err;
+      }
+      ctx.span?.stage('record', tr, performance.now());
     })();
     return committed;
   };
   let delivering = false;
   try {
     for (const stage of pipeline.decide) {
-      const pending = stage.run(ctx);
-      if (pending) await pending;
+      const t0 = performance.now();
+      try {
+        const pending = stage.run(ctx);
+        if (pending) await pending;
+      } catch (err) {
+        ctx.span?.stage(stage.name, t0, performance.now(), err);
+        throw err;
+      }
+      ctx.span?.stage(stage.name, t0, performance.now());
     }
     pipeline.record.assertWritable();
     forwarded = pipeline.record.beforeForward(ctx);
     // Attach a handler now so a rejection while the upstream call runs is not "unhandled"; the
     // rejection itself still surfaces through commit().
     forwarded.catch(() => {});
-    const result = await pipeline.forward.run(ctx);
+    const tf = performance.now();
+    let result: UpstreamResult;
+    try {
+      result = await pipeline.forward.run(ctx);
+    } catch (err) {
+      ctx.span?.stage('forward', tf, performance.now(), err);
+      throw err;
+    }
+    ctx.span?.stage('forward', tf, performance.now());
     delivering = true;
     await deliver(result, commit);
     return {};
@@ -92,5 +114,6 @@ export async function runPipeline(
     for (const cleanup of ctx.cleanups) cleanup();
     ctx.cleanups.length = 0;
     if (delivering) await commit().catch(() => {});
+    ctx.span?.end({ error: ctx.error });
   }
 }

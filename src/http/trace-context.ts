@@ -1,6 +1,7 @@
 // W3C Trace Context (traceparent, https://www.w3.org/TR/trace-context/ §3.2): continue the caller's
 // trace when the header is valid, else start one. The gateway's own span id is what goes upstream.
 import { randomBytes } from 'node:crypto';
+import type { RequestSpan, RequestTracer } from '../evidence/tracing/request-tracer.ts';
 import type { TraceContext } from './context.ts';
 
 const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
@@ -11,7 +12,26 @@ export function traceFromHeader(header: string | string[] | undefined): TraceCon
   const spanId = randomBytes(8).toString('hex');
   const m = typeof header === 'string' ? TRACEPARENT.exec(header.trim()) : null;
   if (m && m[1] !== ZERO_TRACE && m[2] !== ZERO_SPAN) {
-    return { traceId: m[1]!, spanId, sampled: (Number.parseInt(m[3]!, 16) & 1) === 1 };
+    return { traceId: m[1]!, spanId, parentSpanId: m[2]!, sampled: (Number.parseInt(m[3]!, 16) & 1) === 1 };
   }
   return { traceId: randomBytes(16).toString('hex'), spanId, sampled: false };
+}
+
+/** The request's span when tracing is on: the gateway's span id is the one sent upstream. */
+export function startSpan(
+  tracer: RequestTracer | undefined,
+  trace: TraceContext,
+  requestId: string,
+  operation: string,
+  start: number,
+): RequestSpan | undefined {
+  return tracer?.startRequest({
+    traceId: trace.traceId,
+    spanId: trace.spanId,
+    ...(trace.parentSpanId ? { parentSpanId: trace.parentSpanId } : {}),
+    sampled: trace.sampled,
+    name: operation,
+    start,
+    attributes: { 'airlock.request_id': requestId, 'airlock.operation': operation },
+  });
 }

@@ -3,7 +3,8 @@
 // is overwritten). Files are created 0600 — entries name principals and decisions. Writes are
 // batched off the request path; close() writes what is queued and closes the file (no fsync: the
 // Merkle log is the durable copy, this one is derived).
-import { type FileHandle, open, rename, unlink } from 'node:fs/promises';
+import { type FileHandle, mkdir, open, rename, unlink } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import type { AuditEntry } from '../types.ts';
 import { createBoundedQueue, oneLine } from './queue.ts';
 import type { AuditExporter, ExporterDeps, ExportHealth } from './types.ts';
@@ -36,6 +37,7 @@ export function createJsonlFileExporter(
 
   async function openFile(): Promise<FileHandle> {
     if (handle) return handle;
+    await mkdir(dirname(opts.path), { recursive: true, mode: 0o700 });
     const h = await open(opts.path, 'a', 0o600);
     try {
       await h.chmod(0o600);

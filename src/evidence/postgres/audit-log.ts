@@ -27,6 +27,8 @@ export interface PostgresAuditLogOptions {
   readonly maxBatch?: number;
   readonly checkpointIntervalMs?: number;
   readonly probeIntervalMs?: number;
+  /** Leaves of each durable commit, for exports (see SequencerOptions.onCommitted). */
+  readonly onCommitted?: (leaves: readonly string[]) => void;
 }
 
 type Queryable = Pick<pg.PoolClient, 'query'>;
@@ -149,6 +151,7 @@ export async function openPostgresAuditLog(opts: PostgresAuditLogOptions): Promi
       maxBatch: opts.maxBatch ?? 256,
       checkpointIntervalMs: opts.checkpointIntervalMs ?? 1000,
       probeIntervalMs: opts.probeIntervalMs ?? 1000,
+      ...(opts.onCommitted ? { onCommitted: opts.onCommitted } : {}),
     },
   );
 

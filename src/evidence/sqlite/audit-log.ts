@@ -3,6 +3,7 @@
 // thread commits the previous batch, so an fsync never blocks the event loop and everything queued
 // meanwhile joins the next group commit. The main thread keeps a query-only connection for reads
 // (size, entries, proofs, export); WAL lets it read while the writer commits.
+import { closeSync, openSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import type { Component, NodeId } from '../merkle/plan.ts';
 import { assemble, consistencyPlan, inclusionPlan } from '../merkle/plan.ts';
@@ -22,6 +23,8 @@ export interface SqliteAuditLogOptions {
   readonly checkpointIntervalMs?: number;
   /** While failed, probe the store at most this often; appends in between fail fast. */
   readonly probeIntervalMs?: number;
+  /** Leaves of each durable commit, for exports (see SequencerOptions.onCommitted). */
+  readonly onCommitted?: (leaves: readonly string[]) => void;
   /** How long a write waits for another process's lock before failing. */
   readonly busyTimeoutMs?: number;
 }
@@ -39,6 +42,8 @@ export function openSqliteAuditLog(opts: SqliteAuditLogOptions): AuditLog {
       'the SQLite audit log signs in its writer thread: use a signer from note/signer-key.ts',
     );
   const busyTimeoutMs = opts.busyTimeoutMs ?? 5000;
+  // The log, its WAL and its shared-memory file are readable by the owner only: entries are evidence.
+  if (opts.path !== ':memory:') closeSync(openSync(opts.path, 'a', 0o600));
   const db = new Database(opts.path, { timeout: busyTimeoutMs });
   db.pragma('journal_mode = WAL');
   migrateSqlite(db);
@@ -97,6 +102,7 @@ export function openSqliteAuditLog(opts: SqliteAuditLogOptions): AuditLog {
       maxBatch: opts.maxBatch ?? 256,
       checkpointIntervalMs: opts.checkpointIntervalMs ?? 1000,
       probeIntervalMs: opts.probeIntervalMs ?? 1000,
+      ...(opts.onCommitted ? { onCommitted: opts.onCommitted } : {}),
     },
   );
 
