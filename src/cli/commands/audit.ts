@@ -15,32 +15,38 @@ import { loadSignerKey } from '../../evidence/note/signer-key.ts';
 import { openAuditLog } from '../../evidence/open.ts';
 import { openSqliteAuditLog } from '../../evidence/sqlite/audit-log.ts';
 import type { AuditLog, NoteSigner } from '../../evidence/types.ts';
+import { copyCosignedNotes, verifyBundleCosignatures } from '../../evidence/witness/bundle.ts';
 import { parseFlags, printJson, UsageError } from '../args.ts';
 import { applyEgressPolicy } from '../runtime.ts';
 import type { CliCommand, CliIo } from '../types.ts';
 
 const usage = `usage:
   airlock audit export       (--config FILE | --data DIR) --out DIR [--json]
-  airlock audit verify       DIR [--key VKEY|FILE] [--json]
+  airlock audit verify       DIR [--key VKEY|FILE] [--witness VKEY|FILE ...] [--k N] [--json]
   airlock audit prove        INDEX (--config FILE | --data DIR) [--out FILE] [--json]
   airlock audit verify-proof FILE [--key VKEY|FILE | --config FILE | --data DIR] [--json]
   airlock audit consistency  OLD NEW (--config FILE | --data DIR) [--json]
   airlock audit trace        REQUEST_ID (--config FILE | --data DIR) [--json]
 verify checks every entry, tree node and signed checkpoint of an exported bundle offline and names the
 first divergent entry index on tampering. Pass --key with the log's public key obtained out of band;
-without it the key shipped inside the bundle is used (and the report says so).`;
+without it the key shipped inside the bundle is used (and the report says so). With --witness, at least
+k (default: all) of the named witnesses must have cosigned a checkpoint covering the entries.`;
 
 const flags = {
   config: { type: 'string' },
   data: { type: 'string' },
   out: { type: 'string' },
   key: { type: 'string' },
+  witness: { type: 'string', multiple: true },
+  k: { type: 'string' },
   json: { type: 'boolean' },
 } as const;
 
 interface Opened {
   readonly log: AuditLog;
   readonly signer: NoteSigner;
+  /** Where the gateway stores k-of-n cosigned checkpoints. */
+  readonly cosignedDir: string;
 }
 
 async function openFrom(values: { config?: string; data?: string }, io: CliIo): Promise<Opened> {
@@ -49,17 +55,19 @@ async function openFrom(values: { config?: string; data?: string }, io: CliIo): 
     applyEgressPolicy(loaded, io);
     const raw = (loaded.config as { audit?: unknown }).audit;
     const store = loaded.config.store;
-    return openAuditLog(auditConfigSchema.parse(raw), {
+    const audit = auditConfigSchema.parse(raw);
+    const opened = await openAuditLog(audit, {
       dataDir: loaded.dataDir,
       ...(store.driver === 'postgres' ? { storeUrl: store.url } : {}),
     });
+    return { ...opened, cosignedDir: resolve(loaded.dataDir, audit.witnessing.dir) };
   }
   if (values.data !== undefined) {
     const dir = resolve(io.cwd, values.data);
     const signer = loadSignerKey(join(dir, 'secrets', 'audit-signing.key'));
     const path = join(dir, 'audit.db');
     if (!existsSync(path)) throw new UsageError(`${path} does not exist`);
-    return { log: openSqliteAuditLog({ path, signer }), signer };
+    return { log: openSqliteAuditLog({ path, signer }), signer, cosignedDir: join(dir, 'audit-cosigned') };
   }
   throw new UsageError('--config FILE or --data DIR is required');
 }
@@ -105,8 +113,31 @@ export const auditCommand: CliCommand = {
             ];
         if (report.keySource === 'bundle')
           lines.push('warning: verified with the key inside the bundle; pass --key');
-        say(values.json, report, lines.join('\n'));
-        return report.ok ? 0 : 1;
+        const witnessKeys = (values.witness ?? []).map((w) => trustedKey(w, io)!);
+        if (values.k !== undefined && witnessKeys.length === 0)
+          throw new UsageError('--k needs --witness VKEY');
+        let witnesses: ReturnType<typeof verifyBundleCosignatures> | undefined;
+        if (witnessKeys.length > 0) {
+          const k = values.k === undefined ? witnessKeys.length : positiveInt(values.k, '--k');
+          try {
+            witnesses = verifyBundleCosignatures(
+              resolve(io.cwd, positionals[0]),
+              witnessKeys,
+              k,
+              key === undefined ? {} : { logVkey: key },
+            );
+          } catch (err) {
+            if (err instanceof RangeError) throw new UsageError(err.message);
+            throw err;
+          }
+          lines.push(
+            witnesses.ok
+              ? `witnessed: ${witnesses.witnessedSize}/${witnesses.entries} entries by >= ${witnesses.k} of ${witnesses.n} witnesses`
+              : `FAILED witnesses:\n${witnesses.problems.map((p) => `  - ${p}`).join('\n')}`,
+          );
+        }
+        say(values.json, { ...report, ...(witnesses ? { witnesses } : {}) }, lines.join('\n'));
+        return report.ok && (witnesses?.ok ?? true) ? 0 : 1;
       }
       case 'verify-proof': {
         const { values, positionals } = parseFlags(rest, flags, 1);
@@ -147,7 +178,7 @@ async function withLog(
     flags,
     sub === 'consistency' ? 2 : sub === 'export' ? 0 : 1,
   );
-  const { log, signer } = await openFrom(values, io);
+  const { log, signer, cosignedDir } = await openFrom(values, io);
   try {
     if (sub === 'export') {
       if (values.out === undefined) throw new UsageError('--out DIR is required');
@@ -157,7 +188,12 @@ async function withLog(
         origin: signer.name,
         vkey: signer.vkey,
       });
-      say(values.json, m, `exported ${m.size} entries and ${m.checkpoints} checkpoints to ${values.out}`);
+      const cosigned = copyCosignedNotes(cosignedDir, resolve(io.cwd, values.out), m.size);
+      say(
+        values.json,
+        { ...m, cosigned },
+        `exported ${m.size} entries, ${m.checkpoints} checkpoints and ${cosigned} cosigned checkpoints to ${values.out}`,
+      );
       return 0;
     }
     if (sub === 'prove') {
