@@ -252,7 +252,12 @@ export const errorCatalogue = {
     expose: true,
   },
   // mcp (issue 8)
-  api_operation_not_found: { status: 404, type: 'invalid_request_error', message: 'No such API operation, or you do not have access to it.', expose: true },
+  api_operation_not_found: {
+    status: 404,
+    type: 'invalid_request_error',
+    message: 'No such API operation, or you do not have access to it.',
+    expose: true,
+  },
   tool_not_found: {
     status: 404,
     type: 'invalid_request_error',

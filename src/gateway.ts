@@ -7,7 +7,8 @@ import type { Logger } from 'pino';
 import { createApiAuthorizeStage } from './apis/authorize.ts';
 import { createApiServices } from './apis/service.ts';
 import { registerApiSurface } from './apis/surface.ts';
-import { type AirlockConfig, durationMs } from './config/schema.ts';
+import { durationMs } from './config/duration.ts';
+import type { AirlockConfig } from './config/schema.ts';
 import { createDlpEngine } from './dlp/engine.ts';
 import type { RequestTracer } from './evidence/tracing/request-tracer.ts';
 import type { AuditLogReader } from './evidence/types.ts';
@@ -37,6 +38,7 @@ import { createMcpRecordStage } from './mcp/record.ts';
 import { registerMcpSurface } from './mcp/surface.ts';
 import { createPolicyAuthorizeStage, visibleModels } from './policy/authorize-stage.ts';
 import { createDecisionPointFromConfig } from './policy/config.ts';
+import type { PrivilegePlane } from './policy/privilege-plane.ts';
 import type { DecisionPoint } from './policy/types.ts';
 import { createTokenBudgets } from './quota/token-budget.ts';
 import { createSecretResolver, ensureSecretFile, secretsDir } from './secrets/secret-files.ts';
@@ -63,6 +65,8 @@ export interface GatewayDeps {
   readonly auditReader?: AuditLogReader;
   /** Folder relative policy files are resolved against (the config file's folder). */
   readonly configDir?: string;
+  /** Approvals, break-glass and two-person policy changes (its decision point is the one in force). */
+  readonly privilege?: PrivilegePlane;
   /** A prebuilt decision point (tests); default: compiled from config.policy. */
   readonly pdp?: DecisionPoint;
   /** Console sessions of local users (the users plane). */
@@ -108,7 +112,18 @@ export function createGateway(config: AirlockConfig, deps: GatewayDeps): Gateway
   const requestId = () => `req_${randomUUID()}`;
   // Compiled once per policy version; a broken policy stops start-up here (config_invalid).
   const pdp =
-    deps.pdp ?? createDecisionPointFromConfig(config.policy, { baseDir: deps.configDir ?? process.cwd() });
+    deps.privilege?.pdp ??
+    deps.pdp ??
+    createDecisionPointFromConfig(config.policy, { baseDir: deps.configDir ?? process.cwd() });
+  // Obligations run before authorize (an approval or break-glass grant is decision input) and wrap it
+  // (a needs-approval decision opens an approval request; an allow consumes the approval).
+  const obligations = deps.privilege?.obligations;
+  const authorizeClient = obligations
+    ? [
+        obligations.stage,
+        obligations.authorize(createPolicyAuthorizeStage({ pdp, context: obligations.context })),
+      ]
+    : [createPassThroughStage('obligations'), createPolicyAuthorizeStage({ pdp })];
   const hasher = deps.bodyHashKey ? createBodyHasher(deps.bodyHashKey) : undefined;
   const authenticator = createApiKeyAuthenticator({ store: deps.store, pepper });
   const budgets = createTokenBudgets({ store: deps.store });
@@ -142,10 +157,9 @@ export function createGateway(config: AirlockConfig, deps: GatewayDeps): Gateway
     decide: [
       authenticateClient,
       createResolveStage({ router: deps.router }),
-      createPolicyAuthorizeStage({ pdp }),
+      ...authorizeClient,
       quota,
       createInspectInStage({ engine: dlp, actions: config.dlp.actions }),
-      createPassThroughStage('obligations'),
       // account registers its per-chunk hook before inspect-out's: tokens are counted as the
       // upstream generates them, even while inspect-out holds text back.
       account,
@@ -214,6 +228,7 @@ export function createGateway(config: AirlockConfig, deps: GatewayDeps): Gateway
     registerAdminSurface(admin.app, { ...adminRouteDeps, keys });
     if (deps.auditReader)
       registerAdminAuditRoutes(admin.app, { route: createAdminRoute(adminRouteDeps), log: deps.auditReader });
+    deps.privilege?.registerAdminRoutes(admin.app, createAdminRoute(adminRouteDeps));
     deps.adminRoutes?.(admin.app);
     registerHealthRoutes(admin, deps, metrics);
     listeners.push(admin);

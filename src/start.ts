@@ -4,8 +4,8 @@
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
+import { durationMs } from './config/duration.ts';
 import type { LoadedConfig } from './config/load.ts';
-import { durationMs } from './config/schema.ts';
 import { createCustodyRuntime } from './custody/runtime.ts';
 import { createDlpEngine } from './dlp/engine.ts';
 import { egressChildOptions } from './egress/child-options.ts';
@@ -27,6 +27,9 @@ import { closeAdapters, createAdapters } from './inference/adapter-registry.ts';
 import { createRouter } from './inference/router.ts';
 import { createWorkerSupervisor, type WorkerSupervisor } from './inference/worker/supervisor.ts';
 import { createMcpPlane } from './mcp/plane.ts';
+import { userTotpVerifier } from './policy/breakglass/user-totp.ts';
+import { createDecisionPointFromConfig } from './policy/config.ts';
+import { createPrivilegePlane } from './policy/privilege-plane.ts';
 import { openVault } from './secrets/open-vault.ts';
 import { createVaultSecretResolver } from './secrets/vault-resolver.ts';
 import { openStore } from './store/open-store.ts';
@@ -232,7 +235,23 @@ export async function startAirlock(loaded: LoadedConfig, opts: StartOptions): Pr
       verify: custody.verifiers,
       onEvent: (e) => logger.info({ event: `router.${e.type}`, ...e }, 'router event'),
     });
+    // Approvals, break-glass and two-person policy changes; its decision point is the one in force.
+    const privilege = await createPrivilegePlane({
+      dataDir,
+      configDir: loaded.dir,
+      policy: config.policy,
+      initial: createDecisionPointFromConfig(config.policy, { baseDir: loaded.dir }),
+      audit,
+      verifyTotp: userTotpVerifier({ repo: users.repo, vault: vaultOpened.vault }),
+      approvals: {
+        pendingTtlMs: durationMs(config.approvals.pendingTtl),
+        approvedTtlMs: durationMs(config.approvals.approvedTtl),
+      },
+      breakGlass: { maxTtlMs: durationMs(config.breakGlass.maxTtl), role: config.breakGlass.role },
+    });
+    cleanup.push(async () => privilege.close());
     const gateway = createGateway(config, {
+      privilege,
       store,
       router,
       audit,

@@ -3,7 +3,7 @@
 // Authorization, cookies and hop-by-hop headers never cross), x-request-id and traceparent
 // propagated, and a capped body read (the whole response is inspected before anything is sent).
 import { type Dispatcher, Pool } from 'undici';
-import { durationMs } from '../config/schema.ts';
+import { durationMs } from '../config/duration.ts';
 import { AirlockError } from '../errors.ts';
 import type { Timeouts } from '../inference/http-transport.ts';
 import { transportError } from '../inference/transport-errors.ts';

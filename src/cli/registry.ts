@@ -1,7 +1,10 @@
 // Maps command names to commands. Adding a command is one import and one entry here.
 
 import { mcpCommand } from '../mcp/cli-command.ts';
+import { approvalsCommand } from './commands/approvals.ts';
 import { auditCommand } from './commands/audit.ts';
+import { breakglassCommand } from './commands/breakglass.ts';
+import { changesCommand } from './commands/changes.ts';
 import { configCommand } from './commands/config.ts';
 import { doctorCommand } from './commands/doctor.ts';
 import { initCommand } from './commands/init.ts';
@@ -26,6 +29,9 @@ export function commandRegistry(): Map<string, CliCommand> {
     configCommand,
     policyCommand,
     mcpCommand,
+    approvalsCommand,
+    breakglassCommand,
+    changesCommand,
     modelsCommand,
     sbomCommand,
     doctorCommand,

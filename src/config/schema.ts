@@ -12,6 +12,7 @@ import { usersConfigSchema } from '../identity/users/config.ts';
 import { mcpConfigSchema } from '../mcp/config.ts';
 import { policyConfigSchema } from '../policy/config.ts';
 import { vaultConfigSchema } from '../secrets/vault-config.ts';
+import { durationMs } from './duration.ts';
 
 const duration = z
   .string()
@@ -133,6 +134,21 @@ export const configSchema = z
       .prefault({ driver: 'sqlite' }),
     upstreams: z.array(upstreamSchema).default([]),
     models: z.array(modelSchema).default([]),
+    approvals: z
+      .strictObject({
+        pendingTtl: duration.default('1h').describe('How long an approval request waits for a decision.'),
+        approvedTtl: duration.default('15m').describe('How long a granted approval may be used (once).'),
+      })
+      .prefault({}),
+    breakGlass: z
+      .strictObject({
+        maxTtl: duration
+          .default('1h')
+          .refine((d) => durationMs(d) <= 3_600_000, 'at most 1h')
+          .describe('Longest break-glass grant (hard ceiling 1h).'),
+        role: z.string().min(1).default('break-glass').describe('Role that may open a grant.'),
+      })
+      .prefault({}),
     keys: z
       .strictObject({
         maxTtl: duration.default('90d').describe('Longest lifetime any API key may have.'),
@@ -241,13 +257,4 @@ export type ModelConfig = AirlockConfig['models'][number];
 export type ListenerConfig = AirlockConfig['listeners']['client'];
 export type QuotaRule = z.infer<typeof quotaRuleSchema>;
 
-/** Parse a duration string from the schema into milliseconds. */
-export function durationMs(value: string): number {
-  const m = /^(\d+)(ms|s|m|h|d)$/.exec(value);
-  if (!m) throw new Error(`invalid duration ${value}`);
-  const n = Number(m[1]);
-  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[
-    m[2] as 'ms' | 's' | 'm' | 'h' | 'd'
-  ];
-  return n * unit;
-}
+export { durationMs } from './duration.ts';

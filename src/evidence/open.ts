@@ -1,6 +1,6 @@
 // Composition helper: open the configured audit log driver with its signer and body-hash key.
 import { isAbsolute, join } from 'node:path';
-import { durationMs } from '../config/schema.ts';
+import { durationMs } from '../config/duration.ts';
 import type { AuditConfig } from './config.ts';
 import { loadOrCreateSecretKey, loadOrCreateSignerKey } from './note/signer-key.ts';
 import { openPostgresAuditLog } from './postgres/audit-log.ts';

@@ -5,7 +5,7 @@
 
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { durationMs } from '../config/schema.ts';
+import { durationMs } from '../config/duration.ts';
 import { AirlockError } from '../errors.ts';
 import type { KeyService } from '../identity/key-service.ts';
 import type { ApiKeyRecord } from '../store/types.ts';

@@ -4,7 +4,8 @@
 import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
-import { type AirlockConfig, durationMs, type ListenerConfig } from '../config/schema.ts';
+import { durationMs } from '../config/duration.ts';
+import type { AirlockConfig, ListenerConfig } from '../config/schema.ts';
 import { AirlockError, type ErrorCode } from '../errors.ts';
 import { adminErrorBody, openAiErrorBody } from './envelope.ts';
 

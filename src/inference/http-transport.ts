@@ -2,8 +2,8 @@
 // timeouts, credential injection at the last hop, cancellation, and the mapping of transport failures
 // to UpstreamError. Protocol adapters (OpenAI SSE, Ollama NDJSON) only see a status and a body stream.
 import { type Dispatcher, Pool } from 'undici';
+import { durationMs } from '../config/duration.ts';
 import type { UpstreamConfig } from '../config/schema.ts';
-import { durationMs } from '../config/schema.ts';
 import { statusError, transportError } from './transport-errors.ts';
 import { UpstreamError } from './upstream-error.ts';
 

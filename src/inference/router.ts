@@ -2,8 +2,9 @@
 // reached the model (connect failure, 5xx or 429 before the first byte); once a response has begun,
 // the result is committed to that target. Each upstream has a circuit breaker (passive, fed by real
 // traffic) and an active health check; both only ever remove an upstream from rotation.
+
+import { durationMs } from '../config/duration.ts';
 import type { ModelConfig, UpstreamConfig } from '../config/schema.ts';
-import { durationMs } from '../config/schema.ts';
 import type { ErrorCode } from '../errors.ts';
 import { AirlockError } from '../errors.ts';
 import { type CircuitBreaker, type CircuitState, createCircuitBreaker } from './circuit-breaker.ts';

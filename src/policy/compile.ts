@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import type { DetailedError, PolicyJson } from '@cedar-policy/cedar-wasm/nodejs';
 import * as cedar from '@cedar-policy/cedar-wasm/nodejs';
-import { durationMs } from '../config/schema.ts';
+import { durationMs } from '../config/duration.ts';
 import { AirlockError } from '../errors.ts';
 import { analyzeReferences, mergeReferences, type References } from './references.ts';
 import type { PolicyFamily } from './types.ts';

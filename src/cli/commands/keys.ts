@@ -1,5 +1,5 @@
 // airlock keys create|list|revoke|rotate — API key lifecycle straight against the store.
-import { durationMs } from '../../config/schema.ts';
+import { durationMs } from '../../config/duration.ts';
 import { createKeyServiceFor } from '../../gateway.ts';
 import { publicKeyView } from '../../http/admin-surface.ts';
 import { parseFlags, printJson, requireFlag, UsageError } from '../args.ts';

@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import canonicalize from 'canonicalize';
-import { durationMs } from '../../config/schema.ts';
+import { durationMs } from '../../config/duration.ts';
 import { readSecretFile } from '../../secrets/secret-files.ts';
 import type { AuditEntry } from '../types.ts';
 import type { ExportConfig, JsonlExportConfig, OcsfJsonlExportConfig, SyslogExportConfig } from './config.ts';

@@ -2,7 +2,7 @@
 // nothing when tracing is off (no endpoint). The caller closes `exporter` on shutdown.
 import { readFileSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
-import { durationMs } from '../../config/schema.ts';
+import { durationMs } from '../../config/duration.ts';
 import type { Backoff } from '../exports/types.ts';
 import type { TracingConfig } from './config.ts';
 import { createOtlpTraceExporter, type OtlpTraceExporter } from './otlp-exporter.ts';

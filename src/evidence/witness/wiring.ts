@@ -1,7 +1,7 @@
 // Glue for the gateway: what `startAirlock` needs to run witnessing from `audit.witnessing` config,
 // kept here so the wiring in src/start.ts and src/egress/policy.ts is a few lines.
 import { isAbsolute, join } from 'node:path';
-import { durationMs } from '../../config/schema.ts';
+import { durationMs } from '../../config/duration.ts';
 import { canonicalIp } from '../../egress/address.ts';
 import { urlTarget } from '../../egress/policy.ts';
 import type { AuditLogReader } from '../types.ts';

@@ -2,7 +2,7 @@
 // `users:` in the config schema). Defaults follow OWASP: argon2id 19 MiB / 2 passes, MFA for admins,
 // backoff after 5 failures per user and 20 per address, 15 min idle and 8 h absolute session limits.
 import { z } from 'zod';
-import { durationMs } from '../../config/schema.ts';
+import { durationMs } from '../../config/duration.ts';
 import { PASSWORD_FLOOR } from './password.ts';
 import type { ThrottlePolicy } from './throttle.ts';
 

@@ -5,7 +5,7 @@
 // absolute timeouts; revocation on logout, password change, TOTP reset and disable.
 import { createHash, createHmac, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import { inspect } from 'node:util';
-import { durationMs } from '../../config/schema.ts';
+import { durationMs } from '../../config/duration.ts';
 import type { ErrorCode } from '../../errors.ts';
 import type { UsersConfig } from './config.ts';
 import type { SessionRecord, SessionStage, UserRecord, UserRepo } from './user-repo.ts';

@@ -1,6 +1,6 @@
 // Admin API for break-glass: open (role + fresh TOTP + reason), list, close early, review.
 import type { FastifyInstance } from 'fastify';
-import { durationMs } from '../../config/schema.ts';
+import { durationMs } from '../../config/duration.ts';
 import { AirlockError } from '../../errors.ts';
 import type { Principal } from '../../http/context.ts';
 import { type AdminRoute, bodyOf, defaultRolesOf, optionalString, principalOf } from '../approvals/routes.ts';
