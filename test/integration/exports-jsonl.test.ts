@@ -3,7 +3,16 @@
 // the entry's RFC 8785 JSON, OCSF lines carry their class, and the fan-out keeps a healthy sink fed
 // while another sink is down.
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -101,9 +110,11 @@ test('jsonl: queue bound drops and counts without throwing; export after close i
 });
 
 test('jsonl: an unwritable path is reported and counted, never thrown', async () => {
+  // A regular file where the export folder should be: neither mkdir nor open can succeed.
+  writeFileSync(join(dir, 'blocker'), '');
   const e = createJsonlFileExporter({
     name: 'broken',
-    path: join(dir, 'missing-dir', 'audit.jsonl'),
+    path: join(dir, 'blocker', 'audit.jsonl'),
     maxBytes: 1 << 20,
     maxFiles: 1,
     maxQueue: 100,
@@ -113,7 +124,7 @@ test('jsonl: an unwritable path is reported and counted, never thrown', async ()
   await e.flush();
   const h = e.health();
   assert.equal(h.ok, false);
-  assert.match(h.reason ?? '', /ENOENT/);
+  assert.match(h.reason ?? '', /ENOTDIR|EEXIST/);
   assert.equal(h.dropped, 3);
   await e.close();
 });
