@@ -77,6 +77,12 @@ async function wrk(url: string, bodyFile: string, key: string, connections: numb
   return JSON.parse(line.slice(5)) as WrkResult;
 }
 
+/** A 2 KB prompt of ordinary prose, so DLP does the work it does on real traffic. */
+const PROMPT =
+  'Summarise the quarterly maintenance report for the pumping station and list the open actions. '
+    .repeat(23)
+    .slice(0, 2048);
+
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 async function main() {
@@ -114,8 +120,8 @@ async function main() {
   const gatewayUrl = JSON.parse(gateway.line).client as string;
 
   const bodies = {
-    json: { model: 'bench', messages: [{ role: 'user', content: 'x'.repeat(2048) }] },
-    sse: { model: 'bench', stream: true, messages: [{ role: 'user', content: 'x'.repeat(2048) }] },
+    json: { model: 'bench', messages: [{ role: 'user', content: PROMPT }] },
+    sse: { model: 'bench', stream: true, messages: [{ role: 'user', content: PROMPT }] },
   };
   const rows: Record<string, unknown>[] = [];
   try {

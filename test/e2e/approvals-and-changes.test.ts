@@ -148,5 +148,23 @@ describe('approvals and two-person changes', () => {
       closed.status === 403 || closed.status === 404,
       `the new policy is in force (${closed.status})`,
     );
+
+    // The tabletop exercise: the complete, offline story of that config change.
+    const { stdout } = await run(process.execPath, [
+      BIN,
+      'audit',
+      'trace',
+      '--change',
+      change.id,
+      '--config',
+      join(dir, 'airlock.yaml'),
+      '--json',
+    ]);
+    const story = JSON.parse(stdout) as { entries: { detail: { change: string; actor: string } }[] };
+    const steps = story.entries.map((e) => e.detail.change);
+    for (const step of ['change.proposed', 'change.approved', 'change.applied'])
+      assert.ok(steps.includes(step), `${step} in ${steps.join(', ')}`);
+    const author = story.entries.find((e) => e.detail.change === 'change.proposed')!.detail.actor;
+    assert.ok(story.entries.some((e) => e.detail.change === 'change.approved' && e.detail.actor !== author));
   });
 });

@@ -14,7 +14,7 @@ import { verifyConsistency } from '../../evidence/merkle/verify.ts';
 import { loadSignerKey } from '../../evidence/note/signer-key.ts';
 import { openAuditLog } from '../../evidence/open.ts';
 import { openSqliteAuditLog } from '../../evidence/sqlite/audit-log.ts';
-import type { AuditLog, NoteSigner } from '../../evidence/types.ts';
+import type { AuditEntry, AuditLog, NoteSigner } from '../../evidence/types.ts';
 import { copyCosignedNotes, verifyBundleCosignatures } from '../../evidence/witness/bundle.ts';
 import { parseFlags, printJson, UsageError } from '../args.ts';
 import { applyEgressPolicy } from '../runtime.ts';
@@ -26,7 +26,7 @@ const usage = `usage:
   airlock audit prove        INDEX (--config FILE | --data DIR) [--out FILE] [--json]
   airlock audit verify-proof FILE [--key VKEY|FILE | --config FILE | --data DIR] [--json]
   airlock audit consistency  OLD NEW (--config FILE | --data DIR) [--json]
-  airlock audit trace        REQUEST_ID (--config FILE | --data DIR) [--json]
+  airlock audit trace        REQUEST_ID | --change ID (--config FILE | --data DIR) [--json]
 verify checks every entry, tree node and signed checkpoint of an exported bundle offline and names the
 first divergent entry index on tampering. Pass --key with the log's public key obtained out of band;
 without it the key shipped inside the bundle is used (and the report says so). With --witness, at least
@@ -37,6 +37,7 @@ const flags = {
   data: { type: 'string' },
   out: { type: 'string' },
   key: { type: 'string' },
+  change: { type: 'string' },
   witness: { type: 'string', multiple: true },
   k: { type: 'string' },
   json: { type: 'boolean' },
@@ -167,6 +168,40 @@ export const auditCommand: CliCommand = {
   },
 };
 
+/** One entry as an assessor reads it: who, what was decided at each stage, where it went, what it cost. */
+function storyLine(e: AuditEntry): string {
+  const d = e.detail as Record<string, unknown>;
+  const head = `#${e.index} ${e.time} ${e.type} ${e.outcome}${e.code ? ` (${e.code})` : ''}`;
+  const who = e.principal
+    ? `  principal: ${e.principal.kind} ${e.principal.id} via ${e.principal.credentialId ?? '-'}`
+    : undefined;
+  const trail = Array.isArray(d.trail)
+    ? (d.trail as { stage: string; outcome: string; code?: string; detail?: Record<string, unknown> }[]).map(
+        (t) =>
+          `  ${t.stage}: ${t.outcome}${t.code ? ` ${t.code}` : ''}${t.detail ? ` ${JSON.stringify(t.detail)}` : ''}`,
+      )
+    : [];
+  const facts = [
+    'operation',
+    'model',
+    'upstream',
+    'upstreamStatus',
+    'usage',
+    'findings',
+    'durationMs',
+    'change',
+    'actor',
+    'kind',
+    'version',
+  ]
+    .filter(
+      (k) =>
+        d[k] !== undefined && d[k] !== null && !(Array.isArray(d[k]) && (d[k] as unknown[]).length === 0),
+    )
+    .map((k) => `  ${k}: ${JSON.stringify(d[k])}`);
+  return [head, ...(who ? [who] : []), ...trail, ...facts].join('\n');
+}
+
 async function withLog(
   sub: string,
   rest: readonly string[],
@@ -235,17 +270,30 @@ async function withLog(
       say(values.json, out, `${out.proof.join('\n')}\n${verdict}`);
       return check === undefined || check.ok ? 0 : 1;
     }
+    if (values.change !== undefined) {
+      // A config or policy change: every step (proposal, approval or refusal, application) names it.
+      const size = await log.size();
+      const entries: AuditEntry[] = [];
+      for (let from = 0; from < size; from += 1000)
+        for (const e of await log.entries(from, Math.min(size, from + 1000))) {
+          const entry = decodeEntry(e.data).entry;
+          const d = entry.detail as Record<string, unknown>;
+          if (d.id === values.change || d.changeId === values.change) entries.push(entry);
+        }
+      say(
+        values.json,
+        { change: values.change, entries },
+        entries.length === 0 ? `no entries for change ${values.change}` : entries.map(storyLine).join('\n'),
+      );
+      return 0;
+    }
     const requestId = positionals[0];
-    if (requestId === undefined) throw new UsageError('trace needs a request id');
+    if (requestId === undefined) throw new UsageError('trace needs a request id (or --change ID)');
     const entries = (await log.entriesByRequest(requestId)).map((e) => decodeEntry(e.data).entry);
     say(
       values.json,
       { requestId, entries },
-      entries.length === 0
-        ? `no entries for ${requestId}`
-        : entries
-            .map((e) => `${e.index} ${e.time} ${e.type} ${e.outcome}${e.code ? ` ${e.code}` : ''}`)
-            .join('\n'),
+      entries.length === 0 ? `no entries for ${requestId}` : entries.map(storyLine).join('\n'),
     );
     return 0;
   } finally {
