@@ -41,7 +41,10 @@ const workerUrl = await new Promise<string>((resolve, reject) => {
   serve.on('exit', (code) => reject(new Error(`serve exited ${code}`)));
 });
 
-async function measure(url: string, key?: string): Promise<{ ttftMs: number; tokensPerSecond: number }> {
+async function measure(
+  url: string,
+  key?: string,
+): Promise<{ ttftMs: number; tokensPerSecond: number; totalMs: number }> {
   const args = [
     'bench/worker-tokens.ts',
     '--url',
@@ -56,11 +59,16 @@ async function measure(url: string, key?: string): Promise<{ ttftMs: number; tok
   const report = JSON.parse(stdout.slice(stdout.indexOf('{'))) as {
     medianTtftMs: number;
     medianTokensPerSecond: number;
+    medianTotalMs: number;
   };
-  return { ttftMs: report.medianTtftMs, tokensPerSecond: report.medianTokensPerSecond };
+  return {
+    ttftMs: report.medianTtftMs,
+    tokensPerSecond: report.medianTokensPerSecond,
+    totalMs: report.medianTotalMs,
+  };
 }
 
-const rows: { target: string; ttftMs: number; tokensPerSecond: number }[] = [];
+const rows: { target: string; ttftMs: number; tokensPerSecond: number; totalMs: number }[] = [];
 try {
   for (let i = 0; i < Number(values.rounds); i++) {
     rows.push({ target: 'worker', ...(await measure(`${workerUrl}/v1`)) });
@@ -72,13 +80,21 @@ try {
   rmSync(dir, { recursive: true, force: true });
 }
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-const of = (t: string, k: 'ttftMs' | 'tokensPerSecond') =>
+const of = (t: string, k: 'ttftMs' | 'tokensPerSecond' | 'totalMs') =>
   median(rows.filter((r) => r.target === t).map((r) => r[k]));
 const summary = {
-  worker: { ttftMs: of('worker', 'ttftMs'), tokensPerSecond: of('worker', 'tokensPerSecond') },
-  gateway: { ttftMs: of('gateway', 'ttftMs'), tokensPerSecond: of('gateway', 'tokensPerSecond') },
+  worker: {
+    ttftMs: of('worker', 'ttftMs'),
+    tokensPerSecond: of('worker', 'tokensPerSecond'),
+    totalMs: of('worker', 'totalMs'),
+  },
+  gateway: {
+    ttftMs: of('gateway', 'ttftMs'),
+    tokensPerSecond: of('gateway', 'tokensPerSecond'),
+    totalMs: of('gateway', 'totalMs'),
+  },
 };
 process.stdout.write(`${JSON.stringify({ rows, summary }, null, 2)}\n`);
 process.stdout.write(
-  `\n| path | TTFT median (ms) | tokens/s median |\n|---|---|---|\n| worker direct | ${summary.worker.ttftMs.toFixed(2)} | ${summary.worker.tokensPerSecond.toFixed(0)} |\n| through airlock | ${summary.gateway.ttftMs.toFixed(2)} | ${summary.gateway.tokensPerSecond.toFixed(0)} |\n`,
+  `\n| path | TTFT median (ms) | whole answer median (ms) | tokens/s median |\n|---|---|---|---|\n| worker direct | ${summary.worker.ttftMs.toFixed(2)} | ${summary.worker.totalMs.toFixed(1)} | ${summary.worker.tokensPerSecond.toFixed(0)} |\n| through airlock | ${summary.gateway.ttftMs.toFixed(2)} | ${summary.gateway.totalMs.toFixed(1)} | ${summary.gateway.tokensPerSecond.toFixed(0)} |\n`,
 );
