@@ -2,19 +2,7 @@
 // Each service is described by an OpenAPI 3.0/3.1 document that is loaded and compiled once at
 // start-up; the schema here only checks the shape of the declaration.
 import { z } from 'zod';
-
-const duration = z
-  .string()
-  .regex(/^\d+(ms|s|m|h|d)$/, 'a duration such as 500ms, 30s, 15m, 24h or 90d')
-  .describe('Duration: a whole number followed by ms, s, m, h or d.');
-
-const secretRef = z
-  .string()
-  .regex(
-    /^secret:[A-Za-z0-9_.-]+$/,
-    'a secret reference such as secret:ORDERS_TOKEN (inline secrets are not allowed)',
-  )
-  .describe('Reference to a secret held by airlock: secret:NAME.');
+import { durationField as duration, secretRefField as secretRef } from '../config/fields.ts';
 
 /** Header names a service credential may not take: they would change how the request is routed. */
 const RESERVED_HEADERS = new Set([

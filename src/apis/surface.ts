@@ -6,12 +6,10 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ActionPolicy } from '../dlp/config.ts';
 import type { DlpEngine } from '../dlp/engine.ts';
 import { type AirlockError, errorCatalogue, toAirlockError } from '../errors.ts';
-import type { RequestContext } from '../http/context.ts';
+import { createRequestContext, type RequestContext } from '../http/context.ts';
 import { errorHeaders } from '../http/envelope.ts';
 import { type Pipeline, type RecordStage, runPipeline, type Stage } from '../http/pipeline.ts';
 import type { BodyHasher } from '../http/stages/record.ts';
-import { traceFromHeader } from '../http/trace-context.ts';
-import { peerTlsOf } from '../identity/peer-certificate.ts';
 import type { UpstreamResult } from '../inference/types.ts';
 import { credentialContext, principalEntity } from '../policy/entities.ts';
 import type { DecisionPoint } from '../policy/types.ts';
@@ -97,27 +95,16 @@ export function registerApiSurface(app: FastifyInstance, deps: ApiSurfaceDeps): 
     // start. The resolve stage (after authenticate) reports it, so nothing leaks to strangers.
     const service = split ? deps.services.get(split.service) : undefined;
     const match = split && service ? service.api.match(request.method, split.path) : undefined;
-    const ctx: RequestContext = {
+    const ctx = createRequestContext({
       requestId: deps.requestId(),
-      trace: traceFromHeader(request.headers.traceparent),
-      startedAt,
       // `api.<service>.<operationId>` (`api.unknown` when nothing matched).
       operation: (service && match
         ? apiOperationName(service.name, match.operation.operationId)
         : 'api.unknown') as RequestContext['operation'],
-      method: request.method,
-      clientAddress: request.ip,
-      peer: peerTlsOf(request.raw.socket),
-      headers: request.headers,
-      body: {},
-      stream: false,
+      request,
       signal: abort.signal,
-      usage: { promptTokens: 0, completionTokens: 0 },
-      trail: [],
-      cleanups: [],
-      chunkHooks: [],
-      findings: [],
-    };
+      startedAt,
+    });
     if (split)
       setRawApiRequest(ctx, {
         service,
@@ -219,24 +206,12 @@ function registerApiCatalog(app: FastifyInstance, deps: ApiSurfaceDeps, pdp: Dec
   };
   const handler = async (request: FastifyRequest, reply: FastifyReply) => {
     const abort = new AbortController();
-    const ctx: RequestContext = {
+    const ctx = createRequestContext({
       requestId: deps.requestId(),
-      trace: traceFromHeader(request.headers.traceparent),
-      startedAt: performance.now(),
       operation: 'api.catalog' as RequestContext['operation'],
-      method: request.method,
-      clientAddress: request.ip,
-      peer: peerTlsOf(request.raw.socket),
-      headers: request.headers,
-      body: {},
-      stream: false,
+      request,
       signal: abort.signal,
-      usage: { promptTokens: 0, completionTokens: 0 },
-      trail: [],
-      cleanups: [],
-      chunkHooks: [],
-      findings: [],
-    };
+    });
     reply.header('x-request-id', ctx.requestId);
     const outcome = await runPipeline(ctx, pipeline, (result, commit) =>
       deliver(ctx, reply, result, commit, deps),

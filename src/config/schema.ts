@@ -13,20 +13,12 @@ import { mcpConfigSchema } from '../mcp/config.ts';
 import { policyConfigSchema } from '../policy/config.ts';
 import { vaultConfigSchema } from '../secrets/vault-config.ts';
 import { durationMs } from './duration.ts';
+import { durationField, secretRefField } from './fields.ts';
 
-const duration = z
-  .string()
-  .regex(/^\d+(ms|s|m|h|d)$/, 'a duration such as 500ms, 30s, 15m, 24h or 90d')
-  .describe('Duration: a whole number followed by ms, s, m, h or d.');
+const duration = durationField;
 
-/** `secret:NAME` — resolved from the secrets folder (later: the vault); never inline. */
-export const secretRef = z
-  .string()
-  .regex(
-    /^secret:[A-Za-z0-9_.-]+$/,
-    'a secret reference such as secret:OPENAI_KEY (inline secrets are not allowed)',
-  )
-  .describe('Reference to a secret held by airlock: secret:NAME.');
+/** `secret:NAME` — resolved from the vault (or a secret file); never inline. */
+export const secretRef = secretRefField;
 
 const tlsSchema = z
   .strictObject({

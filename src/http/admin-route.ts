@@ -3,11 +3,10 @@
 // Every admin resource (keys, audit, approvals, changes) registers its routes with this runner.
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { RequestTracer } from '../evidence/tracing/request-tracer.ts';
-import { peerTlsOf } from '../identity/peer-certificate.ts';
-import type { RequestContext } from './context.ts';
+import { createRequestContext, type RequestContext } from './context.ts';
 import { adminErrorBody, errorHeaders } from './envelope.ts';
 import { type Pipeline, runPipeline, type Stage } from './pipeline.ts';
-import { startSpan, traceFromHeader } from './trace-context.ts';
+import { startSpan } from './trace-context.ts';
 
 export type AdminOperation = (
   ctx: RequestContext,
@@ -30,27 +29,13 @@ export function createAdminRoute(deps: AdminRouteDeps): AdminRoute {
   return (name, op) => async (request, reply) => {
     const abort = new AbortController();
     const requestId = deps.requestId();
-    const trace = traceFromHeader(request.headers.traceparent);
-    const startedAt = performance.now();
-    const ctx: RequestContext = {
+    const ctx = createRequestContext({
       requestId,
-      trace,
-      startedAt,
-      span: startSpan(deps.tracer, trace, requestId, name, startedAt),
       operation: name,
-      method: request.method,
-      clientAddress: request.ip,
-      peer: peerTlsOf(request.raw.socket),
-      headers: request.headers,
-      body: {},
-      stream: false,
+      request,
       signal: abort.signal,
-      usage: { promptTokens: 0, completionTokens: 0 },
-      trail: [],
-      cleanups: [],
-      chunkHooks: [],
-      findings: [],
-    };
+      span: (trace, start) => startSpan(deps.tracer, trace, requestId, name, start),
+    });
     reply.header('x-request-id', ctx.requestId);
     const pipeline: Pipeline = {
       decide: deps.decide,

@@ -2,9 +2,10 @@
 // add their own decision to the trail; the record stage turns the trail into audit entries.
 import type { AirlockError, ErrorCode } from '../errors.ts';
 import type { RequestSpan } from '../evidence/tracing/request-tracer.ts';
-import type { PeerTls } from '../identity/peer-certificate.ts';
+import { type PeerTls, peerTlsOf } from '../identity/peer-certificate.ts';
 import type { IdentityDetails } from '../identity/principal.ts';
 import type { Endpoint, ResolvedModel, RouteTarget, TokenUsage } from '../inference/types.ts';
+import { traceFromHeader } from './trace-context.ts';
 
 export type StageName =
   | 'receive'
@@ -99,4 +100,49 @@ export interface InspectionFinding {
   readonly ruleId: string;
   readonly field: string;
   readonly action: string;
+}
+
+/** What a surface knows about an incoming request when it starts the pipeline. */
+export interface RequestContextInit {
+  readonly requestId: string;
+  readonly operation: Operation;
+  readonly request: {
+    readonly method: string;
+    readonly ip: string;
+    readonly headers: Readonly<Record<string, string | string[] | undefined>>;
+    readonly raw: { readonly socket: unknown };
+  };
+  readonly signal: AbortSignal;
+  readonly body?: Record<string, unknown>;
+  readonly stream?: boolean;
+  readonly startedAt?: number;
+  /** Starts the request's span (tracing on) from its trace context. */
+  readonly span?: (trace: TraceContext, startedAt: number) => RequestSpan | undefined;
+}
+
+/** The one way surfaces build a RequestContext: ids, W3C trace context, peer certificate, empty trail. */
+export function createRequestContext(init: RequestContextInit): RequestContext {
+  const startedAt = init.startedAt ?? performance.now();
+  const trace = traceFromHeader(init.request.headers.traceparent);
+  const span = init.span?.(trace, startedAt);
+  const peer = peerTlsOf(init.request.raw.socket);
+  return {
+    requestId: init.requestId,
+    trace,
+    startedAt,
+    ...(span ? { span } : {}),
+    operation: init.operation,
+    method: init.request.method,
+    clientAddress: init.request.ip,
+    ...(peer ? { peer } : {}),
+    headers: init.request.headers,
+    body: init.body ?? {},
+    stream: init.stream ?? false,
+    signal: init.signal,
+    usage: { promptTokens: 0, completionTokens: 0 },
+    trail: [],
+    cleanups: [],
+    chunkHooks: [],
+    findings: [],
+  };
 }

@@ -5,9 +5,8 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 import { AirlockError, toAirlockError } from '../errors.ts';
 import type { RequestTracer } from '../evidence/tracing/request-tracer.ts';
-import { peerTlsOf } from '../identity/peer-certificate.ts';
 import type { Endpoint, UpstreamResult } from '../inference/types.ts';
-import type { RequestContext } from './context.ts';
+import { createRequestContext, type RequestContext } from './context.ts';
 import { errorHeaders, openAiErrorBody, publicStatus } from './envelope.ts';
 import type { GatewayMetrics } from './metrics.ts';
 import {
@@ -19,7 +18,7 @@ import {
 import { type Pipeline, runPipeline, type Stage } from './pipeline.ts';
 import { writeSse } from './sse-writer.ts';
 import type { BodyHasher } from './stages/record.ts';
-import { startSpan, traceFromHeader } from './trace-context.ts';
+import { startSpan } from './trace-context.ts';
 
 export interface OpenAiSurfaceDeps {
   readonly pipeline: Pipeline;
@@ -62,26 +61,16 @@ export function registerOpenAiSurface(app: FastifyInstance, deps: OpenAiSurfaceD
       if (!reply.raw.writableFinished) abort.abort();
     });
     const requestId = deps.requestId();
-    const trace = traceFromHeader(request.headers.traceparent);
-    const ctx: RequestContext = {
+    const ctx = createRequestContext({
       requestId,
-      trace,
-      startedAt,
-      span: startSpan(deps.tracer, trace, requestId, operation, startedAt),
       operation,
-      method: request.method,
-      clientAddress: request.ip,
-      peer: peerTlsOf(request.raw.socket),
-      headers: request.headers,
+      request,
+      signal: abort.signal,
       body,
       stream: body.stream === true,
-      signal: abort.signal,
-      usage: { promptTokens: 0, completionTokens: 0 },
-      trail: [],
-      cleanups: [],
-      chunkHooks: [],
-      findings: [],
-    };
+      startedAt,
+      span: (trace, start) => startSpan(deps.tracer, trace, requestId, operation, start),
+    });
     reply.header('x-request-id', ctx.requestId);
 
     const pipeline: Pipeline = invalid

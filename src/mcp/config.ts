@@ -4,19 +4,7 @@
 // No import from src/config/schema.ts: that file embeds this section, and a cycle would leave
 // these values uninitialised at load time.
 import { z } from 'zod';
-
-const duration = z
-  .string()
-  .regex(/^\d+(ms|s|m|h|d)$/, 'a duration such as 500ms, 30s, 15m, 24h or 90d')
-  .describe('Duration: a whole number followed by ms, s, m, h or d.');
-
-const secretRef = z
-  .string()
-  .regex(
-    /^secret:[A-Za-z0-9_.-]+$/,
-    'a secret reference such as secret:GITHUB_TOKEN (inline secrets are not allowed)',
-  )
-  .describe('Reference to a secret held by airlock: secret:NAME.');
+import { durationField as duration, secretRefField as secretRef } from '../config/fields.ts';
 
 /** Server names become the tool namespace (`server__tool`): no `__` inside, so the split is unique. */
 export const MCP_SERVER_NAME = /^[a-z0-9](?:[a-z0-9-]|_(?!_))*$/;

@@ -6,12 +6,11 @@
 // resource_metadata challenge; the metadata document is served here too.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AirlockError, toAirlockError } from '../errors.ts';
-import type { RequestContext } from '../http/context.ts';
+import { createRequestContext, type RequestContext } from '../http/context.ts';
 import { errorHeaders } from '../http/envelope.ts';
 import { type Pipeline, type RecordStage, runPipeline, type Stage } from '../http/pipeline.ts';
 import { edgeError } from '../http/server.ts';
 import type { BodyHasher } from '../http/stages/record.ts';
-import { traceFromHeader } from '../http/trace-context.ts';
 import type { ToolCatalog } from './catalog.ts';
 import { durationToMs, type McpSurfaceConfig } from './config.ts';
 import {
@@ -229,20 +228,13 @@ export function registerMcpSurface(app: FastifyInstance, deps: McpSurfaceDeps): 
       if (!reply.raw.writableFinished) abort.abort();
     });
     const ctx: McpContext = {
-      requestId: deps.requestId(),
-      trace: traceFromHeader(request.headers.traceparent),
-      startedAt: performance.now(),
-      operation: `mcp.${state.method}` as RequestContext['operation'],
-      clientAddress: request.ip,
-      headers: request.headers,
-      body,
-      stream: false,
-      signal: abort.signal,
-      usage: { promptTokens: 0, completionTokens: 0 },
-      trail: [],
-      cleanups: [],
-      chunkHooks: [],
-      findings: [],
+      ...createRequestContext({
+        requestId: deps.requestId(),
+        operation: `mcp.${state.method}` as RequestContext['operation'],
+        request,
+        signal: abort.signal,
+        body,
+      }),
       mcp: state,
     };
     reply.header('x-request-id', ctx.requestId);
