@@ -277,6 +277,12 @@ function registerHealthRoutes(listener: Listener, deps: GatewayDeps, metrics: Ga
     return { status: ready ? 'ready' : 'not_ready', checks, upstreams };
   });
   app.get('/metrics', async (_req, reply) => {
+    const counts = await deps.privilege?.counts().catch(() => undefined);
+    if (counts) {
+      metrics.privilege.set({ kind: 'breakglass_open' }, counts.breakGlassOpen);
+      metrics.privilege.set({ kind: 'breakglass_unreviewed' }, counts.breakGlassUnreviewed);
+      metrics.privilege.set({ kind: 'approvals_pending' }, counts.approvalsOpen);
+    }
     reply.header('content-type', metrics.registry.contentType);
     return metrics.registry.metrics();
   });

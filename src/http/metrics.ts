@@ -8,6 +8,8 @@ export interface GatewayMetrics {
   readonly denials: Counter<'code'>;
   readonly upstreamHealthy: Gauge<'upstream'>;
   readonly egressDenied: Counter<'kind'>;
+  /** Privilege that must be watched (P8): open and unreviewed break-glass grants, pending approvals. */
+  readonly privilege: Gauge<'kind'>;
   observeRequest(ctx: RequestContext, status: number): void;
   observeFirstToken(ctx: RequestContext): void;
 }
@@ -63,6 +65,12 @@ export function createGatewayMetrics(): GatewayMetrics {
     labelNames: ['upstream'],
     registers: [registry],
   });
+  const privilege = new Gauge({
+    name: 'airlock_privilege_open',
+    help: 'Break-glass grants open or awaiting review, and approval requests pending.',
+    labelNames: ['kind'],
+    registers: [registry],
+  });
   const egressDenied = new Counter({
     name: 'airlock_egress_denied_total',
     help: 'Outbound connections refused by the egress guard.',
@@ -74,6 +82,7 @@ export function createGatewayMetrics(): GatewayMetrics {
     denials,
     upstreamHealthy,
     egressDenied,
+    privilege,
     observeRequest(ctx, status) {
       const model = ctx.model?.alias ?? '';
       const seconds = (performance.now() - ctx.startedAt) / 1000;

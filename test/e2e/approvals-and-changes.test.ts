@@ -124,6 +124,9 @@ describe('approvals and two-person changes', () => {
     assert.equal(changed.status, 403, 'an approval does not cover other arguments');
     const ok = await chat('guarded', 'deploy please', { 'x-airlock-approval': id });
     assert.equal(ok.status, 200);
+    const metrics = await (await fetch(`${url}/metrics`)).text();
+    assert.match(metrics, /airlock_privilege_open\{kind="approvals_pending"\} 0/);
+    assert.match(metrics, /airlock_privilege_open\{kind="breakglass_unreviewed"\} 0/);
     const replay = await chat('guarded', 'deploy please', { 'x-airlock-approval': id });
     assert.equal(replay.status, 403, 'an approval is single-use');
   });
