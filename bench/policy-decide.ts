@@ -116,8 +116,30 @@ const listCold = measure('listAllowed 50 models, cache off', 20, () =>
   noCache.listAllowed(scoped, 'models/list', models),
 );
 
+// Scaling (issue 6): the same hit / miss with 10, 100 and 500 policies in the chat slice — one
+// permit per team model alias, the shape a site with many teams writes.
+const scaling: Record<number, { hitUs: number; missUs: number }> = {};
+for (const count of [10, 100, 500]) {
+  const teams = Array.from(
+    { length: count },
+    (_, i) =>
+      `@id("team-${i}.chat")\npermit (principal is Airlock::ServiceAccount, action == Airlock::Action::"chat", resource is Airlock::Model)\nwhen { resource.alias == "team-${i}-model" && context has tokenEstimate && context.tokenEstimate < ${1000 + i} };`,
+  ).join('\n');
+  const scaled = createCedarDecisionPoint({
+    policies: `${defaultPolicySource().text}\n${guards}\n${teams}`,
+    version: `bench-${count}`,
+    cacheSize: 100_000,
+  });
+  scaled.decide(hot);
+  scaling[count] = {
+    hitUs: measure(`${count} policies: decide, cache hit`, 20_000, () => scaled.decide(hot)),
+    missUs: measure(`${count} policies: decide, cache miss`, 1_000, (i) => scaled.decide(request(i))),
+  };
+}
+
 const result = {
   node: process.version,
+  scaling,
   hitUs: hit,
   missUs: miss,
   cacheOffUs: uncached,
