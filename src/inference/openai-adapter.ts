@@ -42,7 +42,7 @@ export function createOpenAiAdapter(config: UpstreamConfig, deps: OpenAiAdapterD
       );
       // Some servers answer a streaming request with plain JSON (for example a cached result).
       if (call.stream && res.contentType.includes('text/event-stream')) {
-        return { kind: 'stream', status: res.status, chunks: sseChunks(res, name) };
+        return { kind: 'stream', status: res.status, chunks: sseChunks(res, name, call.signal) };
       }
       return { kind: 'json', status: res.status, body: await readJsonObject(res, name) };
     },
@@ -82,7 +82,9 @@ function hasFinishReason(chunk: Chunk): boolean {
   return false;
 }
 
-async function* sseChunks(res: UpstreamResponse, name: string): AsyncGenerator<Chunk> {
+/** Chunks of one SSE response. Once the caller aborts, nothing more is yielded — not even chunks that
+ *  arrived in the same read — so a client that went away stops the stream at once. */
+async function* sseChunks(res: UpstreamResponse, name: string, signal: AbortSignal): AsyncGenerator<Chunk> {
   const parser = createSseParser();
   const decoder = new TextDecoder();
   let done = false; // saw [DONE]
@@ -98,6 +100,7 @@ async function* sseChunks(res: UpstreamResponse, name: string): AsyncGenerator<C
         }
         const chunk = parseChunk(ev.event, ev.data, name);
         if (!finished && hasFinishReason(chunk)) finished = true;
+        signal.throwIfAborted();
         yield chunk;
       }
     }
@@ -109,6 +112,7 @@ async function* sseChunks(res: UpstreamResponse, name: string): AsyncGenerator<C
         }
         const chunk = parseChunk(ev.event, ev.data, name);
         if (!finished && hasFinishReason(chunk)) finished = true;
+        signal.throwIfAborted();
         yield chunk;
       }
     }
