@@ -93,7 +93,9 @@ test('supervisor: scrubbed environment, restart after kill -9 mid-stream on the 
     assert.equal(finish, null, `the stream never claims to have finished (error: ${String(streamError)})`);
 
     await waitUntil('restarted worker ready', () => events.filter((e) => e.type === 'ready').length === 2);
-    const types = events.map((e) => e.type);
+    // A health check may time out on a loaded machine while the worker generates; that event is
+    // legitimate and not what this test is about.
+    const types = events.map((e) => e.type).filter((t) => t !== 'unhealthy');
     assert.deepEqual(types.slice(0, 5), ['started', 'ready', 'exited', 'restarting', 'started']);
     assert.equal(sup.baseUrl(), baseUrl, 'the restarted worker reuses the port');
     assert.notEqual(sup.pid(), pid);
