@@ -100,6 +100,17 @@ describe('airlock CLI', () => {
     assert.equal(statSync(join(dir, 'secrets', 'api-key-pepper')).mode & 0o777, 0o600);
   });
 
+  test('doctor reports every address, the guard, and API keys near their expiry', async () => {
+    const { stdout } = await airlock(['doctor', '--config', configPath, '--json']);
+    const report = JSON.parse(stdout) as { findings: { level: string; code: string; message: string }[] };
+    const codes = report.findings.map((f) => f.code);
+    assert.ok(codes.includes('credential_expiring'), codes.join(', '));
+    assert.ok(
+      report.findings.some((f) => f.message.includes('127.0.0.1')),
+      'the upstream address is listed',
+    );
+  });
+
   test('serve: answers, then drains an in-flight request on SIGTERM and exits 0', async () => {
     const created = JSON.parse(
       (await airlock(['keys', 'create', '--config', configPath, '--owner', 'drain', '--ttl', '1h', '--json']))

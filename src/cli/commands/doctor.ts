@@ -1,11 +1,38 @@
 // airlock doctor --config FILE [--json] — offline air-gap check (P1): every address the config would
 // reach, backend phone-home settings, plain-HTTP listeners, TLS key permissions. Exit 1 on any error.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { loadConfig } from '../../config/load.ts';
+import type { DoctorCredential } from '../../egress/doctor.ts';
 import { runDoctor } from '../../egress/doctor.ts';
 import { formatDoctorReport } from '../../egress/doctor-format.ts';
 import { AirlockError } from '../../errors.ts';
+import { openStore } from '../../store/open-store.ts';
 import { parseFlags, printJson, requireFlag } from '../args.ts';
-import type { CliCommand } from '../types.ts';
+import { applyEgressPolicy } from '../runtime.ts';
+import type { CliCommand, CliIo } from '../types.ts';
+
+/** The store's live API keys, so credentials near or past their lifetime are reported (P2). A store
+ *  that does not exist yet (a config before its first start) simply has none. */
+async function apiKeyCredentials(
+  loaded: Awaited<ReturnType<typeof loadConfig>>,
+  io: CliIo,
+): Promise<DoctorCredential[]> {
+  const { config, dataDir } = loaded;
+  if (config.store.driver === 'sqlite' && !existsSync(join(dataDir, config.store.path))) return [];
+  applyEgressPolicy(loaded, io);
+  const store = await openStore(config.store, { dataDir });
+  try {
+    const keys = await store.listApiKeys();
+    return keys.map((k) => ({
+      id: `${k.kind} key ${k.id} (${k.prefix}…, owner ${k.owner})`,
+      kind: 'api_key',
+      expiresAt: k.expiresAt,
+    }));
+  } finally {
+    await store.close();
+  }
+}
 
 export const doctorCommand: CliCommand = {
   name: 'doctor',
@@ -26,7 +53,11 @@ export const doctorCommand: CliCommand = {
       else io.stderr.write(`${err.detail}\n`);
       return 1;
     }
-    const report = runDoctor(loaded.config, { configPath: loaded.path, configDir: loaded.dir });
+    const report = runDoctor(loaded.config, {
+      configPath: loaded.path,
+      configDir: loaded.dir,
+      credentials: await apiKeyCredentials(loaded, io),
+    });
     if (values.json) printJson(io.stdout, report);
     else io.stdout.write(formatDoctorReport(report));
     return report.exitCode;
