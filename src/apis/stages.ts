@@ -1,14 +1,7 @@
-// The /api stages: resolve (request → operation, validated parts), inspect-in (DLP on path, query,
-// header parameters and body), forward (to the service through its upstream) and inspect-out (DLP
-// on the JSON or text response). Each records its decision on the trail; findings travel as type,
-// rule, field and action — never the value.
-import { decide } from '../dlp/actions.ts';
-import type { ActionPolicy } from '../dlp/config.ts';
-import type { DlpEngine } from '../dlp/engine.ts';
-import type { Direction, Finding } from '../dlp/types.ts';
+import type { Finding } from '../dlp/types.ts';
 import { AirlockError } from '../errors.ts';
-import type { RequestContext } from '../http/context.ts';
 import type { ForwardStage, Stage } from '../http/pipeline.ts';
+import { dlpBlockedError, type InspectDeps, recordFindings } from '../http/stages/inspect.ts';
 import type { UpstreamResult } from '../inference/types.ts';
 import { apiCallOf, rawApiRequestOf, setApiCall } from './call.ts';
 import { inspectJson } from './inspect.ts';
@@ -88,33 +81,7 @@ function partsBody(parts: ApiRequestParts): Record<string, unknown> {
   };
 }
 
-export interface ApiInspectDeps {
-  readonly engine: DlpEngine;
-  readonly actions?: ActionPolicy;
-}
-
-function note(
-  ctx: RequestContext,
-  direction: Direction,
-  findings: readonly Finding[],
-  actions?: ActionPolicy,
-): void {
-  for (const f of findings) {
-    const verdict = decide([f], direction, actions);
-    ctx.findings.push({
-      direction,
-      type: f.type,
-      ruleId: f.ruleId,
-      field: f.field,
-      action: verdict.kind === 'pass' ? 'alert' : verdict.kind,
-    });
-  }
-}
-
-function blocked(findings: readonly Finding[]): AirlockError {
-  const types = [...new Set(findings.map((f) => f.type))].sort();
-  return new AirlockError('dlp_blocked', { publicDetail: `Finding types: ${types.join(', ')}.` });
-}
+export type ApiInspectDeps = InspectDeps;
 
 function summary(findings: readonly Finding[]) {
   return { findings: findings.length, types: [...new Set(findings.map((f) => f.type))].sort() };
@@ -143,7 +110,7 @@ export function createApiInspectInStage(deps: ApiInspectDeps): Stage {
           detail: 'inspector failed; blocked (fail closed)',
         });
       }
-      note(ctx, 'input', result.findings, deps.actions);
+      recordFindings(ctx, 'input', result.findings, deps.actions);
       if (result.blocking.length > 0) {
         ctx.trail.push({
           stage: 'inspect-in',
@@ -151,7 +118,7 @@ export function createApiInspectInStage(deps: ApiInspectDeps): Stage {
           code: 'dlp_blocked',
           detail: summary(result.findings),
         });
-        throw blocked(result.blocking);
+        throw dlpBlockedError(result.blocking);
       }
       const redacted = result.value !== call.parts;
       if (redacted) {
@@ -246,7 +213,7 @@ export function createApiInspectOutStage(deps: ApiInspectDeps): Stage {
         const body = chunk as ApiResultBody;
         const value = { headers: body.headers, body: body.text ?? body.value };
         const out = inspectJson(deps.engine, value, 'response', 'output', deps.actions);
-        if (out.findings.length > 0) note(ctx, 'output', out.findings, deps.actions);
+        if (out.findings.length > 0) recordFindings(ctx, 'output', out.findings, deps.actions);
         if (out.blocking.length > 0) {
           ctx.trail.push({
             stage: 'inspect-out',
@@ -254,7 +221,7 @@ export function createApiInspectOutStage(deps: ApiInspectDeps): Stage {
             code: 'dlp_blocked',
             detail: summary(out.findings),
           });
-          throw blocked(out.blocking);
+          throw dlpBlockedError(out.blocking);
         }
         if (out.value !== value) {
           const redacted = out.value as typeof value;

@@ -4,13 +4,12 @@
 // and a tools/list runs authenticate → resolve (session) → authorize (per tool: P4 discovery).
 // Stage state that only MCP has (the session, the tool, the JSON-RPC id) rides on ctx.mcp.
 import { decide } from '../dlp/actions.ts';
-import type { ActionPolicy } from '../dlp/config.ts';
-import type { DlpEngine } from '../dlp/engine.ts';
 import { applyRedactions } from '../dlp/redact.ts';
 import type { Finding } from '../dlp/types.ts';
 import { AirlockError } from '../errors.ts';
 import type { RequestContext } from '../http/context.ts';
 import type { Stage } from '../http/pipeline.ts';
+import { dlpBlockedError, type InspectDeps, recordFindings } from '../http/stages/inspect.ts';
 import type { ToolCatalog } from './catalog.ts';
 import type { JsonRpcId } from './jsonrpc.ts';
 import type { McpSession, SessionStore } from './sessions.ts';
@@ -177,10 +176,7 @@ function walkStrings(
   return value;
 }
 
-export interface McpInspectDeps {
-  readonly engine: DlpEngine;
-  readonly actions?: ActionPolicy;
-}
+export type McpInspectDeps = InspectDeps;
 
 interface Scan {
   readonly value: unknown;
@@ -208,24 +204,6 @@ function scanJson(deps: McpInspectDeps, value: unknown, root: string, direction:
   return { value: next, findings, blocking };
 }
 
-function note(ctx: RequestContext, direction: 'input' | 'output', s: Scan, actions?: ActionPolicy): void {
-  for (const f of s.findings) {
-    const v = decide([f], direction, actions);
-    ctx.findings.push({
-      direction,
-      type: f.type,
-      ruleId: f.ruleId,
-      field: f.field,
-      action: v.kind === 'pass' ? 'alert' : v.kind,
-    });
-  }
-}
-
-const blockedError = (findings: readonly Finding[]) =>
-  new AirlockError('dlp_blocked', {
-    publicDetail: `Finding types: ${[...new Set(findings.map((f) => f.type))].sort().join(', ')}.`,
-  });
-
 /** DLP on tool arguments. Secure default (src/dlp/actions.ts): a credential in arguments blocks. */
 export function createMcpInspectInStage(deps: McpInspectDeps): Stage {
   return {
@@ -242,14 +220,14 @@ export function createMcpInspectInStage(deps: McpInspectDeps): Stage {
           ? err
           : new AirlockError('dlp_blocked', { cause: err, detail: 'inspector failed (fail closed)' });
       }
-      note(ctx, 'input', s, deps.actions);
+      recordFindings(ctx, 'input', s.findings, deps.actions);
       const detail = {
         findings: s.findings.length,
         types: [...new Set(s.findings.map((f) => f.type))].sort(),
       };
       if (s.blocking.length > 0) {
         ctx.trail.push({ stage: 'inspect-in', outcome: 'deny', code: 'dlp_blocked', detail });
-        throw blockedError(s.blocking);
+        throw dlpBlockedError(s.blocking);
       }
       m.arguments = s.value as Record<string, unknown>;
       ctx.trail.push({ stage: 'inspect-in', outcome: 'allow', detail });
@@ -266,10 +244,10 @@ export function createMcpInspectOutStage(deps: McpInspectDeps): Stage {
       ctx.chunkHooks.push((chunk, c) => {
         const m = mcpOf(c);
         const s = scanJson(deps, chunk, 'result', 'output');
-        note(c, 'output', s, deps.actions);
+        recordFindings(c, 'output', s.findings, deps.actions);
         if (s.blocking.length > 0) {
           c.trail.push({ stage: 'inspect-out', outcome: 'deny', code: 'dlp_blocked' });
-          throw blockedError(s.blocking);
+          throw dlpBlockedError(s.blocking);
         }
         m.result = s.value as ToolResult;
         if (s.findings.length > 0)

@@ -22,7 +22,9 @@ export interface InspectDeps {
   readonly actions?: ActionPolicy;
 }
 
-function note(
+/** Findings onto the request (type, rule, field, action — never the value), for audit and policy.
+ *  Every surface's inspect stages use this and dlpBlockedError. */
+export function recordFindings(
   ctx: RequestContext,
   direction: Direction,
   findings: readonly Finding[],
@@ -40,7 +42,7 @@ function note(
   }
 }
 
-function blocked(findings: readonly Finding[]): AirlockError {
+export function dlpBlockedError(findings: readonly Finding[]): AirlockError {
   const types = [...new Set(findings.map((f) => f.type))].sort();
   return new AirlockError('dlp_blocked', { publicDetail: `Finding types: ${types.join(', ')}.` });
 }
@@ -65,14 +67,16 @@ export function createInspectInStage(deps: InspectDeps): Stage {
           detail: 'inspector failed; blocked (fail closed)',
         });
       }
-      note(ctx, 'input', result.findings, deps.actions);
+      recordFindings(ctx, 'input', result.findings, deps.actions);
       const summary = {
         findings: result.findings.length,
         types: [...new Set(result.findings.map((f) => f.type))].sort(),
       };
       if (result.outcome === 'block') {
         ctx.trail.push({ stage: 'inspect-in', outcome: 'deny', code: 'dlp_blocked', detail: summary });
-        throw blocked(result.findings.filter((f) => decide([f], 'input', deps.actions).kind === 'block'));
+        throw dlpBlockedError(
+          result.findings.filter((f) => decide([f], 'input', deps.actions).kind === 'block'),
+        );
       }
       if (result.outcome === 'redact') ctx.body = result.body;
       ctx.trail.push({
@@ -101,10 +105,10 @@ export function createInspectOutStage(deps: InspectDeps): Stage {
         const out = stream
           ? stream.inspectChunk(chunk)
           : inspectResponseBody(deps.engine, chunk, deps.actions);
-        if (out.findings.length > 0) note(ctx, 'output', out.findings, deps.actions);
+        if (out.findings.length > 0) recordFindings(ctx, 'output', out.findings, deps.actions);
         if (out.blocked) {
           ctx.trail.push({ stage: 'inspect-out', outcome: 'deny', code: 'dlp_blocked' });
-          throw blocked(out.findings);
+          throw dlpBlockedError(out.findings);
         }
       });
     },
