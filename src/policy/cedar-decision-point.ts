@@ -1,11 +1,12 @@
 // The policy decision point on Cedar (P3). Built once per policy version: policies are validated
-// and pre-parsed per action slice at construction, so a broken policy stops start-up and a decision
-// evaluates only the policies that can apply to its action. Default deny; forbid overrides permit;
+// and pre-parsed per action slice at construction, so a broken policy stops start-up; within a
+// slice, policy-index.ts picks the policies whose constants can match the request, so a decision
+// evaluates tens, not hundreds, of policies (subsets are pre-parsed on first use, bounded). Default deny; forbid overrides permit;
 // a forbid that fails to evaluate denies (fail closed: an erroring guard must not become a hole).
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
-import type { CedarValueJson, EntityJson } from '@cedar-policy/cedar-wasm/nodejs';
+import type { CedarValueJson, EntityJson, PolicyJson } from '@cedar-policy/cedar-wasm/nodejs';
 import * as cedar from '@cedar-policy/cedar-wasm/nodejs';
 import { AirlockError } from '../errors.ts';
 import {
@@ -19,6 +20,7 @@ import {
   type Slice,
 } from './compile.ts';
 import { createDecisionCache } from './decision-cache.ts';
+import { createPolicyIndex, type PolicyIndex } from './policy-index.ts';
 import type { References } from './references.ts';
 import type {
   Decision,
@@ -39,6 +41,12 @@ export interface CedarDecisionPointConfig {
   readonly version: string;
   /** Engine answers kept (LRU); 0 turns the cache off. */
   readonly cacheSize?: number;
+  /** Hand Cedar only the policies whose constants can match the request (policy-index.ts).
+   *  Default true; false evaluates the whole action slice (the reference the index is tested against). */
+  readonly index?: boolean;
+  /** Distinct indexed policy subsets pre-parsed per version (the engine cannot free them); past
+   *  this a request falls back to its whole slice. Default 4096. */
+  readonly maxIndexedSets?: number;
 }
 
 export interface CedarDecisionPointDeps {
@@ -55,6 +63,7 @@ interface EngineAnswer {
 }
 
 const NO_OBLIGATIONS: Obligations = Object.freeze({ approval: [], stepUp: [] });
+const DEFAULT_DENY: EngineAnswer = Object.freeze({ allow: false, reasons: [], errored: [] });
 
 export function qualify(type: string): string {
   return type.includes('::') ? type : `${NAMESPACE}::${type}`;
@@ -170,6 +179,41 @@ export function createCedarDecisionPoint(
     sliceIds.set(slice.action, id);
   }
 
+  // Per-slice policy indexes and the subsets pre-parsed so far (keyed by the selection signature).
+  const indexes = new Map<string, PolicyIndex>();
+  if (config.index !== false)
+    for (const slice of compiled.slices.values()) {
+      const index = createPolicyIndex(slice.policies.map((p) => p.json));
+      if (index.indexed > 0) indexes.set(slice.action, index);
+    }
+  const subsets = new Map<string, string | null>();
+  const maxSubsets = config.maxIndexedSets ?? 4096;
+
+  /** The pre-parsed set holding exactly `members` of the slice; null when none can apply. */
+  function subsetId(slice: Slice, signature: string, members: readonly number[]): string | null {
+    const key = `${slice.action}\n${signature}`;
+    const known = subsets.get(key);
+    if (known !== undefined) return known;
+    if (members.length === 0) {
+      subsets.set(key, null);
+      return null;
+    }
+    if (subsets.size >= maxSubsets) return sliceIds.get(slice.action)!;
+    const id = `${prefix}/${slice.action}/${subsets.size}`;
+    const staticPolicies: Record<string, PolicyJson> = {};
+    for (const i of members) {
+      const p = slice.policies[i]!;
+      staticPolicies[p.id] = slice.engineForm[p.id]!;
+    }
+    const r = cedar.preparsePolicySet(id, { staticPolicies });
+    if (r.type !== 'success')
+      throw new AirlockError('policy_unavailable', {
+        detail: `cedar: ${r.errors.map((e) => e.message).join('; ')}`,
+      });
+    subsets.set(key, id);
+    return id;
+  }
+
   const cache = createDecisionCache<EngineAnswer>(config.cacheSize ?? 10_000);
   const stats = { hits: 0, misses: 0 };
 
@@ -208,12 +252,28 @@ export function createCedarDecisionPoint(
       return { answer: hit, cached: true };
     }
     stats.misses++;
+    const index = indexes.get(slice.action);
+    let engineSet: string | null = setId;
+    if (index) {
+      const { signature, members } = index.select({
+        principal: request.principal,
+        resource: request.resource,
+        entities: request.entities,
+        context,
+      });
+      if (members.length < slice.policies.length) engineSet = subsetId(slice, signature, members);
+    }
+    if (engineSet === null) {
+      // No policy of the slice can match: Cedar's answer would be a default deny.
+      cache.set(key, DEFAULT_DENY);
+      return { answer: DEFAULT_DENY, cached: false };
+    }
     const res = cedar.statefulIsAuthorized({
       principal,
       action,
       resource,
       context,
-      preparsedPolicySetId: setId,
+      preparsedPolicySetId: engineSet,
       entities,
     });
     if (res.type !== 'success')
@@ -222,8 +282,9 @@ export function createCedarDecisionPoint(
       });
     const answer: EngineAnswer = {
       allow: res.response.decision === 'allow',
-      reasons: res.response.diagnostics.reason,
-      errored: res.response.diagnostics.errors.map((e) => e.policyId),
+      // Sorted: the engine's order is not part of its contract, and audit entries should not vary.
+      reasons: [...res.response.diagnostics.reason].sort(),
+      errored: res.response.diagnostics.errors.map((e) => e.policyId).sort(),
     };
     cache.set(key, answer);
     return { answer, cached: false };
