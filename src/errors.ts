@@ -364,6 +364,24 @@ export const errorCatalogue = {
     message: 'Model import refused.',
     expose: false,
   },
+  model_signature_malformed: {
+    status: 400,
+    type: 'invalid_request_error',
+    message: 'Model signature bundle is malformed or unsupported.',
+    expose: false,
+  },
+  model_signature_untrusted: {
+    status: 400,
+    type: 'invalid_request_error',
+    message: 'Model signature does not verify against the pinned trust.',
+    expose: false,
+  },
+  model_files_mismatch: {
+    status: 400,
+    type: 'invalid_request_error',
+    message: 'Model files do not match the signed statement.',
+    expose: false,
+  },
   model_not_approved: {
     status: 503,
     type: 'server_error',

@@ -1,5 +1,6 @@
 // Model custody configuration (zod, strict). Validated once; keys are parsed at start-up.
 import { z } from 'zod';
+import { modelSigningConfigSchema } from './model-signing-config.ts';
 
 export const trustedKeySchema = z.strictObject({
   name: z.string().min(1).describe('Name recorded as `signedBy` on every version this key verified.'),
@@ -15,6 +16,11 @@ export const custodyConfigSchema = z
       .array(trustedKeySchema)
       .default([])
       .describe('Keys whose Ed25519 signature over a model manifest makes an import acceptable.'),
+    modelSigning: modelSigningConfigSchema
+      .optional()
+      .describe(
+        'Pinned trust for OpenSSF model-signing (Sigstore bundle, e.g. model.sig) imports, verified offline. custody.trustedKeys are accepted too.',
+      ),
     allowUnsigned: z
       .boolean()
       .default(false)

@@ -25,6 +25,8 @@ import {
   type TrustedKey,
   verifyManifest,
 } from './manifest.ts';
+import type { ModelSigningTrust } from './model-signing.ts';
+import { findModelSigningBundle, type SignedModelSource, verifySignedModel } from './model-signing-import.ts';
 import { putInStore, storePath } from './model-store.ts';
 import { scanChatTemplate } from './template-scan.ts';
 import type { GgufFacts, ModelFile, ModelVersion, ModelVersionRecord, TemplateFinding } from './types.ts';
@@ -51,6 +53,10 @@ export interface ImportDeps {
   readonly inventory: Inventory;
   readonly trustedKeys: readonly TrustedKey[];
   readonly allowUnsigned: boolean;
+  /** Pinned trust for OpenSSF model-signing bundles (model.sig); omitted → such bundles are refused. */
+  readonly modelSigning?: ModelSigningTrust;
+  /** Clock for certificate validity; defaults to now. */
+  readonly now?: () => Date;
   /** Called with a progress function per large file; omitted → silent. */
   readonly progress?: (label: string) => Progress;
 }
@@ -69,7 +75,7 @@ async function kindOf(path: string): Promise<'dir' | 'file' | 'other' | 'missing
 }
 
 /** Regular files below `root`, relative, `/`-separated, sorted. Symlinks and specials are refused. */
-async function walk(root: string, skip: ReadonlySet<string>): Promise<string[]> {
+export async function walk(root: string, skip: ReadonlySet<string>): Promise<string[]> {
   const out: string[] = [];
   async function visit(dir: string): Promise<void> {
     for (const e of await readdir(dir, { withFileTypes: true })) {
@@ -147,10 +153,21 @@ function formatOf(paths: readonly string[], gguf: boolean): string {
 }
 
 export async function importModel(opts: ImportOptions, deps: ImportDeps): Promise<ModelVersion> {
-  const src = await locate(opts);
-  // 1. Who vouches for this model: a trusted key's signature over the manifest, or nobody.
-  let signedBy = 'unsigned';
-  if (src.signaturePath) {
+  // 1. Who vouches for this model: an OpenSSF model-signing bundle verified against pinned trust, a
+  //    trusted key's signature over the manifest, or nobody.
+  const bundle = await findModelSigningBundle(opts.path, opts.signature);
+  const signed: SignedModelSource | undefined = bundle
+    ? await verifySignedModel(bundle, {
+        trust: deps.modelSigning ?? { keys: [], authorities: [] },
+        at: (deps.now ?? (() => new Date()))(),
+        walk,
+      })
+    : undefined;
+  const src: Source = signed ? { root: signed.root, paths: signed.paths } : await locate(opts);
+  let signedBy = signed?.signedBy ?? 'unsigned';
+  if (signed) {
+    // verified above
+  } else if (src.signaturePath) {
     if (!src.manifest) return refuse('a signature needs a manifest');
     let sig: string;
     try {
@@ -169,27 +186,40 @@ export async function importModel(opts: ImportOptions, deps: ImportDeps): Promis
       `${src.manifest?.path ?? resolve(opts.path)} is unsigned; unsigned imports are refused (sign the manifest with a key in custody.trustedKeys, or set custody.allowUnsigned)`,
     );
   }
-  const name = src.manifest?.parsed.name ?? opts.name;
+  const name = src.manifest?.parsed.name ?? opts.name ?? signed?.name;
   const version = src.manifest?.parsed.version ?? opts.version;
   if (!name || !version) return refuse('name and version are required for an import without a manifest');
+  if (signed && !manifestSchema.shape.name.safeParse(name).success)
+    refuse(
+      `the signed model name ${JSON.stringify(name)} is not a valid model name (letters, digits, . _ : / -); pass --name`,
+    );
   const id = versionId(name, version);
   if (deps.inventory.get(id))
     refuse(`${id} already exists; versions are immutable, import it under a new version`);
 
   // 2. Hash every file while copying it into the store; a digest or size that differs is refused.
-  const expected = new Map(src.manifest?.parsed.files.map((f) => [f.path, f]) ?? []);
+  const expected = new Map<string, { sha256: string; size?: number }>(
+    signed
+      ? [...signed.expected].map(([p, sha256]) => [p, { sha256 }])
+      : (src.manifest?.parsed.files.map((f) => [f.path, f]) ?? []),
+  );
   const files: ModelFile[] = [];
   for (const rel of src.paths) {
     const full = join(src.root, ...rel.split('/'));
     const st = await lstat(full).catch(() => undefined);
     if (!st?.isFile()) refuse(`${full}: missing or not a regular file`);
     const want = expected.get(rel);
-    if (want && st!.size !== want.size)
+    if (want?.size !== undefined && st!.size !== want.size)
       refuse(`${full}: ${st!.size} bytes, the manifest says ${want.size}; the file was altered`);
     const big = st!.size >= PROGRESS_THRESHOLD && deps.progress;
     const r = await putInStore(deps.dataDir, full, {
       ...(want ? { expected: want.sha256 } : {}),
       ...(big ? { progress: deps.progress!(rel), total: st!.size } : {}),
+    }).catch((err: unknown) => {
+      // A signed file whose bytes differ from the statement: the model-signing code for it.
+      if (signed && err instanceof AirlockError && err.code === 'model_import_refused')
+        throw new AirlockError('model_files_mismatch', { detail: err.detail, cause: err });
+      throw err;
     });
     files.push({ path: rel, sha256: r.sha256, size: r.size });
   }

@@ -9,6 +9,7 @@ import { type CustodyConfig, custodyConfigSchema } from './config.ts';
 import { createInventory, type Inventory } from './inventory.ts';
 import { openSqliteInventory } from './inventory-sqlite.ts';
 import { parseTrustedKeys, type TrustedKey } from './manifest.ts';
+import { type ModelSigningTrust, parseModelSigningTrust } from './model-signing.ts';
 import type { CustodyEvent } from './types.ts';
 
 export function custodyDbPath(dataDir: string): string {
@@ -52,6 +53,8 @@ export async function loadConfigWithCustody(
 export interface OpenedCustody {
   readonly inventory: Inventory;
   readonly trustedKeys: readonly TrustedKey[];
+  /** custody.modelSigning plus the Ed25519 custody.trustedKeys, for model-signing bundles. */
+  readonly modelSigning: ModelSigningTrust;
   close(): void;
 }
 
@@ -61,9 +64,13 @@ export function openCustody(
   onEvent?: (e: CustodyEvent) => void,
 ): OpenedCustody {
   const trustedKeys = parseTrustedKeys(config.trustedKeys);
+  const pinned = parseModelSigningTrust(
+    config.modelSigning ?? { publicKeys: [], certificateAuthorities: [] },
+  );
+  const modelSigning = { keys: [...pinned.keys, ...trustedKeys], authorities: pinned.authorities };
   const inventory = createInventory({
     repo: openSqliteInventory(custodyDbPath(dataDir)),
     ...(onEvent ? { onEvent } : {}),
   });
-  return { inventory, trustedKeys, close: () => inventory.close() };
+  return { inventory, trustedKeys, modelSigning, close: () => inventory.close() };
 }

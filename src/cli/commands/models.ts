@@ -30,7 +30,10 @@ const usage = `usage:
   airlock models export-bundle NAME@VERSION --out DIR --key KEYFILE --config FILE [--json]
   airlock models keygen --out KEYFILE [--json]
 PATH is a bundle folder (airlock-model.json + airlock-model.json.sig + files), a manifest, or an
-artefact. The signature must verify against a key in custody.trustedKeys; unsigned imports are
+artefact; or a model folder (or file) signed with OpenSSF model signing: model.sig (a Sigstore
+bundle) inside it or given with --signature, verified offline against custody.modelSigning (a
+pinned public key or CA) — pass --version V, the name defaults to the signed model name.
+The signature must verify against a key in custody.trustedKeys; unsigned imports are
 refused unless custody.allowUnsigned is true. States: imported → approved → active; suspended,
 deprecated, revoked (final). Only approved and active versions are loaded or routed to.`;
 
@@ -265,6 +268,7 @@ export const modelsCommand: CliCommand = {
               dataDir: loaded.dataDir,
               inventory: inv,
               trustedKeys: opened.trustedKeys,
+              modelSigning: opened.modelSigning,
               allowUnsigned: custody.allowUnsigned,
               ...(json ? {} : { progress: (label: string) => stderrProgress(io.stderr, label) }),
             },
