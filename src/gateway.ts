@@ -30,6 +30,7 @@ import { createResolveStage } from './http/stages/resolve.ts';
 import { createApiKeyAuthenticator } from './identity/api-key-authenticator.ts';
 import { createIdentityPlane } from './identity/identity-plane.ts';
 import { createKeyService, type KeyService } from './identity/key-service.ts';
+import type { TaskTokenStore } from './identity/task-token-store.ts';
 import type { Authenticator } from './identity/types.ts';
 import type { Router } from './inference/types.ts';
 import type { McpPlane } from './mcp/plane.ts';
@@ -73,6 +74,8 @@ export interface GatewayDeps {
   readonly sessionAuthenticator?: Authenticator;
   /** Extra admin-listener routes (login, logout, TOTP enrolment). */
   readonly adminRoutes?: (app: FastifyInstance) => void;
+  /** Task-token revocations and signing keys in the store, shared by replicas (start.ts). */
+  readonly tokenStore?: TaskTokenStore;
 }
 
 export interface Gateway {
@@ -144,6 +147,7 @@ export function createGateway(config: AirlockConfig, deps: GatewayDeps): Gateway
     logger: deps.logger,
     resolveSecret: deps.resolveSecret ?? createSecretResolver(deps.dataDir),
     audit: deps.audit,
+    ...(deps.tokenStore ? { tokenStore: deps.tokenStore } : {}),
   });
   // API keys first, then bearer tokens (task tokens, IdP JWTs), sessions, and the client certificate last.
   const authenticators = [
@@ -229,6 +233,7 @@ export function createGateway(config: AirlockConfig, deps: GatewayDeps): Gateway
     if (deps.auditReader)
       registerAdminAuditRoutes(admin.app, { route: createAdminRoute(adminRouteDeps), log: deps.auditReader });
     deps.privilege?.registerAdminRoutes(admin.app, createAdminRoute(adminRouteDeps));
+    identity.registerAdminRoutes(admin.app, createAdminRoute(adminRouteDeps));
     deps.adminRoutes?.(admin.app);
     registerHealthRoutes(admin, deps, metrics);
     listeners.push(admin);

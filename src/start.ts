@@ -20,6 +20,7 @@ import type { AuditEventType } from './evidence/types.ts';
 import { openCosignPublisher } from './evidence/witness/wiring.ts';
 import { createGateway, type Gateway } from './gateway.ts';
 import { type AuditSink, toJsonObject } from './http/stages/record.ts';
+import { createTaskTokenStore } from './identity/task-token-store.ts';
 import { registerLoginRoutes } from './identity/users/login-routes.ts';
 import { createUsersPlane } from './identity/users/open-users.ts';
 import type { UserEvent } from './identity/users/user-service.ts';
@@ -264,6 +265,7 @@ export async function startAirlock(loaded: LoadedConfig, opts: StartOptions): Pr
       ...(mcp ? { mcp } : {}),
       ...(opened ? { auditReader: opened.log } : {}),
       sessionAuthenticator: users.authenticator,
+      tokenStore: createTaskTokenStore({ connection: vaultOpened.connection, vault: vaultOpened.vault }),
       adminRoutes: (app) => registerLoginRoutes(app, { users: users.users, sessions: users.sessions }),
       readiness: () => ({
         vault: secrets.status(),

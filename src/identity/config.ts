@@ -148,8 +148,12 @@ export const identityConfigSchema = z
         maxDelegationDepth: z.number().int().min(1).max(10).default(4).describe('Most nested `act` claims.'),
         revocations: z
           .strictObject({
-            driver: z.enum(['sqlite', 'memory']).default('sqlite'),
-            path: z.string().default('identity-revocations.db').describe('SQLite file, relative to dataDir.'),
+            driver: z
+              .enum(['store', 'memory'])
+              .default('store')
+              .describe(
+                'store: revocations and signing keys in the store (shared by replicas on one PostgreSQL; signing keys as vault secrets); memory: revocations lost on restart (tests).',
+              ),
           })
           .prefault({}),
       })

@@ -6,26 +6,36 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { AirlockConfig } from '../config/schema.ts';
 import type { AuditEvent, AuditEventType } from '../evidence/types.ts';
+import type { AdminRoute } from '../http/admin-route.ts';
 import { toJsonObject } from '../http/stages/record.ts';
 import { parseDuration } from './config.ts';
 import { createJwtAuthenticator, type JwtAuthenticator } from './jwt-authenticator.ts';
 import { createMtlsAuthenticator } from './mtls-authenticator.ts';
 import { createMemoryRevocationStore, type RevocationStore } from './revocation-store.ts';
-import { openSqliteRevocationStore } from './revocation-store-sqlite.ts';
+import { openNodeRevocationFile } from './revocation-store-sqlite.ts';
+import { registerTaskAdminRoutes } from './task-admin-routes.ts';
 import { createTaskTokenAuthenticator } from './task-token-authenticator.ts';
 import { createTaskTokenService, type TaskTokenService } from './task-token-service.ts';
+import type { TaskTokenStore } from './task-token-store.ts';
 import { registerTokenEndpoint } from './token-endpoint.ts';
-import { createSigningKeyring, tokenSigningDir } from './token-signing-keys.ts';
+import { fileSigningKeyStore, tokenSigningDir } from './token-signing-key-stores.ts';
+import { createSigningKeyring } from './token-signing-keys.ts';
 import type { Authenticator } from './types.ts';
 
 /** Clock skew tolerated for airlock's own task tokens. */
 const TASK_TOKEN_SKEW_MS = 60_000;
+/** How often lapsed revocations are deleted. */
+const PRUNE_INTERVAL_MS = 3_600_000;
 
 export interface IdentityPlane {
   /** Authenticators after the API-key one, in the order the authenticate stage consults them. */
   readonly authenticators: readonly Authenticator[];
   readonly taskTokens: TaskTokenService | undefined;
+  /** Revocations in force (the admin API, doctor); undefined when task tokens are off. */
+  readonly revocations: RevocationStore | undefined;
   registerRoutes(app: FastifyInstance, apiKey: Authenticator): void;
+  /** /admin/v1/tasks routes, run through the admin pipeline. */
+  registerAdminRoutes(app: FastifyInstance, route: AdminRoute): void;
   warmUp(): Promise<void>;
   close(): void;
 }
@@ -35,6 +45,9 @@ export interface IdentityPlaneDeps {
   readonly logger: Logger;
   readonly resolveSecret: (ref: string) => string;
   readonly audit: { append(event: AuditEvent): Promise<unknown> };
+  /** Revocations and signing keys in the store (start.ts). Without it (a gateway built alone, as in
+   *  tests) they are node-local: a SQLite file and 0600 key files in dataDir. */
+  readonly tokenStore?: TaskTokenStore;
 }
 
 export function createIdentityPlane(config: AirlockConfig, deps: IdentityPlaneDeps): IdentityPlane {
@@ -50,14 +63,17 @@ export function createIdentityPlane(config: AirlockConfig, deps: IdentityPlaneDe
     const maxLifetimeMs = parseDuration(idc.tokens.maxLifetime);
     const issuer = idc.tokens.issuer ?? idc.audience;
     revocations =
-      idc.tokens.revocations.driver === 'sqlite'
-        ? openSqliteRevocationStore(join(deps.dataDir, idc.tokens.revocations.path))
-        : createMemoryRevocationStore();
-    keyring = createSigningKeyring({
-      dir: tokenSigningDir(deps.dataDir),
-      rotationMs: parseDuration(idc.tokens.signingKeyRotation),
-      retainMs: maxLifetimeMs + TASK_TOKEN_SKEW_MS,
-    });
+      idc.tokens.revocations.driver === 'memory'
+        ? createMemoryRevocationStore()
+        : (deps.tokenStore?.revocations ??
+          openNodeRevocationFile(join(deps.dataDir, 'task-token-revocations.db')));
+    keyring = createSigningKeyring(
+      {
+        rotationMs: parseDuration(idc.tokens.signingKeyRotation),
+        retainMs: maxLifetimeMs + TASK_TOKEN_SKEW_MS,
+      },
+      { keys: deps.tokenStore?.signingKeys ?? fileSigningKeyStore(tokenSigningDir(deps.dataDir)) },
+    );
     const common = {
       issuer,
       audience: idc.audience,
@@ -95,17 +111,36 @@ export function createIdentityPlane(config: AirlockConfig, deps: IdentityPlaneDe
     : undefined;
 
   const bearer = [...(taskAuth ? [taskAuth] : []), ...(jwtAuth ? [jwtAuth] : [])];
+  let pruner: NodeJS.Timeout | undefined;
   return {
     authenticators: [...bearer, ...(mtlsAuth ? [mtlsAuth] : [])],
     taskTokens,
+    revocations,
     registerRoutes(app, apiKey) {
-      if (taskTokens && keyring)
-        registerTokenEndpoint(app, { service: taskTokens, authenticators: [apiKey, ...bearer], keyring });
+      if (taskTokens && keyring && taskAuth)
+        registerTokenEndpoint(app, {
+          service: taskTokens,
+          authenticators: [apiKey, ...bearer],
+          keyring,
+          taskTokens: taskAuth,
+        });
+    },
+    registerAdminRoutes(app, route) {
+      if (taskTokens && revocations)
+        registerTaskAdminRoutes(app, { route, service: taskTokens, revocations });
     },
     async warmUp() {
       await jwtAuth?.warmUp();
+      if (revocations) {
+        const store = revocations;
+        pruner = setInterval(() => {
+          store.prune(new Date()).catch(() => {});
+        }, PRUNE_INTERVAL_MS);
+        pruner.unref();
+      }
     },
     close() {
+      clearInterval(pruner);
       revocations?.close();
     },
   };

@@ -3,6 +3,7 @@
 // by jti — on every use, and a use record for the audit log (P8). Abstains on tokens from any
 // other issuer so the IdP authenticator can take them.
 import * as jose from 'jose';
+import { AirlockError } from '../errors.ts';
 import { subjectKinds } from './config.ts';
 import {
   bearerToken,
@@ -57,9 +58,9 @@ export function createTaskTokenAuthenticator(
   const skewSec = config.skewMs / 1000;
   const maxLifetimeSec = config.maxLifetimeMs / 1000;
 
-  const resolveKey = (header: jose.JWTHeaderParameters) => {
+  const resolveKey = async (header: jose.JWTHeaderParameters) => {
     if (header.alg !== 'EdDSA') throw new KeyResolutionError('alg_not_allowed');
-    const key = typeof header.kid === 'string' ? deps.keyring.publicKey(header.kid) : undefined;
+    const key = typeof header.kid === 'string' ? await deps.keyring.publicKey(header.kid) : undefined;
     if (!key) throw new KeyResolutionError('unknown_kid');
     return key;
   };
@@ -122,6 +123,8 @@ export function createTaskTokenAuthenticator(
         requiredClaims: ['exp', 'iat', 'jti', 'sub', 'task_id'],
       }));
     } catch (err) {
+      // An unreachable key store is ours to report (503), not the token's fault.
+      if (err instanceof AirlockError) throw err;
       return reject(joseReason(err));
     }
     const jti = payload.jti as string;

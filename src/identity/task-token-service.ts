@@ -162,7 +162,7 @@ export function createTaskTokenService(
     const iat = Math.floor(t / 1000);
     const exp = Math.floor(expMs / 1000);
     const jti = randomUUID();
-    const key = deps.keyring.current();
+    const key = await deps.keyring.current();
     const identity = hasIdentity(subject) ? subject.identity : undefined;
     const token = await new jose.SignJWT({
       scope: scope.join(' '),

@@ -1,10 +1,12 @@
-// HTTP binding of RFC 8693 token exchange: POST /oauth/token (form-encoded, RFC 6749 §3.2) and
+// HTTP binding of RFC 8693 token exchange: POST /oauth/token (form-encoded, RFC 6749 §3.2),
+// POST /oauth/revoke (RFC 7009: the holder of a task token ends its task) and
 // GET /.well-known/jwks.json (airlock's task-token public keys). Errors use the RFC 6749 §5.2 body
 // ({"error", "error_description"}) with a fixed, non-revealing description per code.
 // The subject and actor are proven by their tokens alone, through the same authenticators as the
 // pipeline; the connection's own credentials (client certificate, other headers) are never used.
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { Principal } from '../http/context.ts';
+import { hasIdentity } from './principal.ts';
 import type { OAuthErrorCode, TaskTokenService } from './task-token-service.ts';
 import type { SigningKeyring } from './token-signing-keys.ts';
 import type { Authenticator } from './types.ts';
@@ -31,6 +33,8 @@ export interface TokenEndpointDeps {
   /** Authenticators a subject or actor token may satisfy (API key, IdP JWT, task token). */
   readonly authenticators: readonly Authenticator[];
   readonly keyring: Pick<SigningKeyring, 'jwks'>;
+  /** Verifies the token presented to /oauth/revoke (airlock's own task tokens only). */
+  readonly taskTokens: Authenticator;
 }
 
 class OAuthError extends Error {
@@ -158,6 +162,40 @@ export function registerTokenEndpoint(app: FastifyInstance, deps: TokenEndpointD
           expires_in: result.expiresIn,
           scope: result.scope.join(' '),
         };
+      } catch (err) {
+        if (err instanceof OAuthError) return sendError(reply, err.error);
+        throw err;
+      }
+    });
+
+    // RFC 7009 §2.1: a task token's holder ends its task. The token is the proof: airlock has no
+    // registered OAuth clients (as at /oauth/token), so whoever may use the token may end it. Revoking
+    // it revokes every token of its task (§2.1: "other tokens based on the same authorization grant"),
+    // effective on their next use. §2.2: an invalid, expired or foreign token also gets 200 — the
+    // response says nothing about the token.
+    scope.post('/oauth/revoke', async (request, reply) => {
+      const type = String(request.headers['content-type'] ?? '')
+        .split(';')[0]!
+        .trim()
+        .toLowerCase();
+      if (type !== 'application/x-www-form-urlencoded' || typeof request.body !== 'string')
+        return sendError(reply, 'invalid_request');
+      try {
+        const p = parseForm(request.body);
+        const token = p.get('token')?.[0];
+        if (!token) throw new OAuthError('invalid_request');
+        reply.header('cache-control', 'no-store').header('pragma', 'no-cache');
+        if (/\s/.test(token)) return {};
+        const r = await deps.taskTokens.authenticate({
+          headers: { authorization: `Bearer ${token}` },
+          surface: 'client',
+        });
+        if (r.kind === 'authenticated' && hasIdentity(r.principal) && r.principal.identity.taskId)
+          await deps.service.revokeTask(
+            r.principal.identity.taskId,
+            `${r.principal.id}/${r.principal.credentialId}`,
+          );
+        return {};
       } catch (err) {
         if (err instanceof OAuthError) return sendError(reply, err.error);
         throw err;

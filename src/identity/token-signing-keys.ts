@@ -1,19 +1,11 @@
-// airlock's own Ed25519 keys for task tokens. Each key is a 0600 PKCS#8 file in
-// <dataDir>/secrets/token-signing/ named <createdAtMs>-<kid>.pem (kid = RFC 7638 thumbprint).
-// The newest key signs; when it is older than the rotation interval a new one is made on the next
-// signature. A replaced key keeps verifying until every token it signed has expired
-// (successor's birth + retain), then its file is deleted. The JWKS carries public keys only.
-import {
-  createHash,
-  createPrivateKey,
-  createPublicKey,
-  generateKeyPairSync,
-  type KeyObject,
-} from 'node:crypto';
-import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { AirlockError } from '../errors.ts';
-import { readSecretFile } from '../secrets/secret-files.ts';
+// airlock's own Ed25519 keys for task tokens, kept in a SigningKeyStore shared by every replica
+// (token-signing-key-stores.ts: vault secrets in the store's database, or 0600 files in dataDir for a
+// gateway built without the store plane). The newest key signs; when it is older than the rotation
+// interval a new one is made on the next signature. A replaced key keeps verifying until every token it
+// signed has expired (successor's birth + retain), then it is removed. The JWKS carries public keys only.
+// A kid this process does not know triggers a reload (at most once a second), so a key another replica
+// made verifies here on first sight.
+import { createHash, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
 
 export interface PublicJwk {
   readonly kty: 'OKP';
@@ -24,17 +16,32 @@ export interface PublicJwk {
   readonly use: 'sig';
 }
 
+export interface StoredSigningKey {
+  readonly kid: string;
+  /** Epoch milliseconds. */
+  readonly createdAt: number;
+  readonly privateKey: KeyObject;
+}
+
+/** Where signing keys live. Implementations MUST keep private keys encrypted or 0600 at rest. */
+export interface SigningKeyStore {
+  load(): Promise<StoredSigningKey[]>;
+  /** MUST be durable before it resolves. */
+  add(key: StoredSigningKey): Promise<void>;
+  /** Idempotent: removing a key another replica already removed is not an error. */
+  remove(key: Pick<StoredSigningKey, 'kid' | 'createdAt'>): Promise<void>;
+}
+
 export interface SigningKeyring {
   /** The signing key (rotated first when due). */
-  current(): { readonly kid: string; readonly privateKey: KeyObject };
-  /** A verification key by kid; rescans the folder (at most once a second) for keys another process made. */
-  publicKey(kid: string): KeyObject | undefined;
+  current(): Promise<{ readonly kid: string; readonly privateKey: KeyObject }>;
+  /** A verification key by kid; reloads (at most once a second) for keys another replica made. */
+  publicKey(kid: string): Promise<KeyObject | undefined>;
   /** Public keys of the current and still-verifying previous keys. */
-  jwks(): { keys: PublicJwk[] };
+  jwks(): Promise<{ keys: PublicJwk[] }>;
 }
 
 export interface SigningKeyringConfig {
-  readonly dir: string;
   readonly rotationMs: number;
   /** How long a replaced key still verifies: the longest token lifetime plus clock skew. */
   readonly retainMs: number;
@@ -44,123 +51,105 @@ export interface SigningKeyringConfig {
 interface Entry {
   readonly kid: string;
   readonly createdAt: number;
-  readonly file: string;
   readonly privateKey: KeyObject;
   readonly publicKey: KeyObject;
   readonly jwk: PublicJwk;
 }
 
-const FILE = /^(\d{13})-([A-Za-z0-9_-]{43})\.pem$/;
-const RESCAN_MS = 1000;
-
-export function tokenSigningDir(dataDir: string): string {
-  return join(dataDir, 'secrets', 'token-signing');
-}
+const RELOAD_MS = 1000;
 
 /** RFC 7638 JWK thumbprint of an Ed25519 public key. */
 export function ed25519Thumbprint(x: string): string {
   return createHash('sha256').update(`{"crv":"Ed25519","kty":"OKP","x":"${x}"}`).digest('base64url');
 }
 
-function entryOf(file: string, createdAt: number, privateKey: KeyObject): Entry {
-  const publicKey = createPublicKey(privateKey);
+/** kid of an Ed25519 private key (RFC 7638 thumbprint of its public half). */
+export function kidOf(privateKey: KeyObject): string {
+  return ed25519Thumbprint((createPublicKey(privateKey).export({ format: 'jwk' }) as { x: string }).x);
+}
+
+function entryOf(k: StoredSigningKey): Entry {
+  const publicKey = createPublicKey(k.privateKey);
   const x = (publicKey.export({ format: 'jwk' }) as { x: string }).x;
-  const kid = ed25519Thumbprint(x);
   return {
-    kid,
-    createdAt,
-    file,
-    privateKey,
+    kid: k.kid,
+    createdAt: k.createdAt,
+    privateKey: k.privateKey,
     publicKey,
-    jwk: { kty: 'OKP', crv: 'Ed25519', x, kid, alg: 'EdDSA', use: 'sig' },
+    jwk: { kty: 'OKP', crv: 'Ed25519', x, kid: k.kid, alg: 'EdDSA', use: 'sig' },
   };
 }
 
-export function createSigningKeyring(config: SigningKeyringConfig): SigningKeyring {
+export function createSigningKeyring(
+  config: SigningKeyringConfig,
+  deps: { readonly keys: SigningKeyStore },
+): SigningKeyring {
   const now = config.now ?? Date.now;
-  mkdirSync(config.dir, { recursive: true, mode: 0o700 });
   let entries: Entry[] = []; // newest first
-  let scannedAt = Number.NEGATIVE_INFINITY;
+  let loadedAt = Number.NEGATIVE_INFINITY;
+  let loading: Promise<void> | undefined;
 
-  function scan(): void {
-    const found: Entry[] = [];
-    for (const name of readdirSync(config.dir)) {
-      const m = FILE.exec(name);
-      if (!m) continue;
-      const known = entries.find((e) => e.file === name);
-      if (known) {
-        found.push(known);
-        continue;
+  /** Single flight: concurrent callers share one read of the store. */
+  function reload(): Promise<void> {
+    loading ??= (async () => {
+      try {
+        const found = await deps.keys.load();
+        const known = new Map(entries.map((e) => [e.kid, e]));
+        entries = found
+          .filter((k) => k.privateKey.asymmetricKeyType === 'ed25519' && kidOf(k.privateKey) === k.kid)
+          .map((k) => known.get(k.kid) ?? entryOf(k))
+          .sort((a, b) => b.createdAt - a.createdAt);
+        loadedAt = now();
+      } finally {
+        loading = undefined;
       }
-      const file = join(config.dir, name);
-      const privateKey = createPrivateKey(readSecretFile(file)); // refuses files others can read
-      if (privateKey.asymmetricKeyType !== 'ed25519')
-        throw new AirlockError('config_invalid', { detail: `${file} is not an Ed25519 key` });
-      const e = entryOf(name, Number(m[1]), privateKey);
-      if (e.kid !== m[2])
-        throw new AirlockError('config_invalid', { detail: `${file}: name does not match key` });
-      found.push(e);
-    }
-    entries = found.sort((a, b) => b.createdAt - a.createdAt);
-    scannedAt = now();
+    })();
+    return loading;
   }
 
-  function create(t: number): void {
-    const { privateKey } = generateKeyPairSync('ed25519');
-    const probe = entryOf('', t, privateKey);
-    const name = `${String(t).padStart(13, '0')}-${probe.kid}.pem`;
-    const pem = privateKey.export({ format: 'pem', type: 'pkcs8' });
-    writeFileSync(join(config.dir, name), pem, { mode: 0o600, flag: 'wx' });
-    entries = [{ ...probe, file: name }, ...entries];
+  const retiredAt = (i: number) =>
+    i === 0 ? Number.POSITIVE_INFINITY : entries[i - 1]!.createdAt + config.retainMs;
+
+  /** Removes keys whose successor was made longer ago than `retainMs`: nothing they signed is still valid. */
+  async function retire(t: number): Promise<void> {
+    const gone = entries.filter((_, i) => retiredAt(i) < t);
+    if (gone.length === 0) return;
+    entries = entries.filter((e) => !gone.includes(e));
+    for (const e of gone) await deps.keys.remove(e);
   }
 
-  /** Drops keys whose successor was made longer ago than `retainMs`: nothing they signed is still valid. */
-  function retire(t: number): void {
-    const keep: Entry[] = [];
-    for (let i = 0; i < entries.length; i++) {
-      const successor = i === 0 ? undefined : entries[i - 1]!;
-      if (successor && successor.createdAt + config.retainMs < t) {
-        rmSync(join(config.dir, entries[i]!.file), { force: true });
-        continue;
-      }
-      keep.push(entries[i]!);
-    }
-    entries = keep;
-  }
-
-  scan();
-
-  function current() {
+  async function current() {
     const t = now();
-    const newest = entries[0];
-    if (!newest || t - newest.createdAt >= config.rotationMs) {
-      scan(); // another process may have rotated already
-      const again = entries[0];
-      if (!again || t - again.createdAt >= config.rotationMs) create(t);
+    if (loadedAt === Number.NEGATIVE_INFINITY) await reload();
+    if (!entries[0] || t - entries[0].createdAt >= config.rotationMs) {
+      await reload(); // another replica may have rotated already
+      if (!entries[0] || t - entries[0].createdAt >= config.rotationMs) {
+        const { privateKey } = generateKeyPairSync('ed25519');
+        const made = { kid: kidOf(privateKey), createdAt: t, privateKey };
+        await deps.keys.add(made);
+        entries = [entryOf(made), ...entries];
+      }
     }
-    retire(t);
+    await retire(t);
     const e = entries[0]!;
     return { kid: e.kid, privateKey: e.privateKey };
   }
 
-  function publicKey(kid: string): KeyObject | undefined {
-    let e = entries.find((k) => k.kid === kid);
-    if (!e && now() - scannedAt >= RESCAN_MS) {
-      scan();
-      e = entries.find((k) => k.kid === kid);
+  async function publicKey(kid: string): Promise<KeyObject | undefined> {
+    let i = entries.findIndex((k) => k.kid === kid);
+    if (i < 0 && now() - loadedAt >= RELOAD_MS) {
+      await reload();
+      i = entries.findIndex((k) => k.kid === kid);
     }
-    if (!e) return undefined;
-    // A retired key never verifies, even if its file is still on disk.
-    const i = entries.indexOf(e);
-    const successor = i > 0 ? entries[i - 1] : undefined;
-    if (successor && successor.createdAt + config.retainMs < now()) return undefined;
-    return e.publicKey;
+    // A retired key never verifies, even while it is still stored.
+    if (i < 0 || retiredAt(i) < now()) return undefined;
+    return entries[i]!.publicKey;
   }
 
-  function jwks() {
+  async function jwks() {
     const t = now();
-    retire(t);
-    return { keys: entries.map((e) => e.jwk) };
+    if (t - loadedAt >= RELOAD_MS) await reload();
+    return { keys: entries.filter((_, i) => retiredAt(i) >= t).map((e) => e.jwk) };
   }
 
   return { current, publicKey, jwks };

@@ -20,6 +20,7 @@ import {
 } from '../../src/identity/task-token-authenticator.ts';
 import { createTaskTokenService, type TaskTokenEvent } from '../../src/identity/task-token-service.ts';
 import { registerTokenEndpoint, TOKEN_EXCHANGE_GRANT } from '../../src/identity/token-endpoint.ts';
+import { fileSigningKeyStore } from '../../src/identity/token-signing-key-stores.ts';
 import { createSigningKeyring } from '../../src/identity/token-signing-keys.ts';
 import type { AuthResult } from '../../src/identity/types.ts';
 import type { ApiKeyRecord } from '../../src/store/types.ts';
@@ -45,12 +46,10 @@ const now = () => clock;
 const events: TaskTokenEvent[] = [];
 const uses: TaskTokenUseEvent[] = [];
 const revocations = createMemoryRevocationStore();
-const keyring = createSigningKeyring({
-  dir: join(mkdtempSync(join(tmpdir(), 'airlock-tt-')), 'secrets', 'token-signing'),
-  rotationMs: ROTATION_MS,
-  retainMs: MAX_MS + 60_000,
-  now,
-});
+const keyring = createSigningKeyring(
+  { rotationMs: ROTATION_MS, retainMs: MAX_MS + 60_000, now },
+  { keys: fileSigningKeyStore(join(mkdtempSync(join(tmpdir(), 'airlock-tt-')), 'secrets', 'token-signing')) },
+);
 const ttConfig = {
   issuer: AUDIENCE,
   audience: AUDIENCE,
@@ -106,7 +105,12 @@ before(async () => {
     { host: '127.0.0.1', port: 0 },
     { bodyBytes: 1 << 20, headerBytes: 16384, requestTimeout: '10s', maxConcurrent: 16, maxMessages: 16 },
   );
-  registerTokenEndpoint(listener.app, { service, authenticators: [keyAuth, taskAuth, jwtAuth], keyring });
+  registerTokenEndpoint(listener.app, {
+    service,
+    authenticators: [keyAuth, taskAuth, jwtAuth],
+    keyring,
+    taskTokens: taskAuth,
+  });
   base = await listener.listen();
 });
 after(() => listener.close());
@@ -328,7 +332,7 @@ test('task token: admin surface, forged signature and foreign alg → rejected',
   const fake = await idpToken({ claims: { iss: AUDIENCE, task_id: 'task-1', jti: 'x', scope: 'model:*' } });
   assert.equal((await use(fake)).kind, 'reject');
   // Wrong typ (an ID-token-shaped JWT signed by airlock's real key is still refused).
-  const cur = keyring.current();
+  const cur = await keyring.current();
   const idLike = await new jose.SignJWT({ ...jose.decodeJwt(token) })
     .setProtectedHeader({ alg: 'EdDSA', kid: cur.kid, typ: 'JWT' })
     .sign(cur.privateKey);
@@ -346,7 +350,7 @@ test('keys: rotation keeps the previous key for verification until its tokens ex
   const jwks = (await (await fetch(`${base}/.well-known/jwks.json`)).json()) as { keys: { kid: string }[] };
   assert.deepEqual(jwks.keys.map((k) => k.kid).sort(), [kid1, kid2].sort());
   clock = NOW + ROTATION_MS + MAX_MS + 120_000;
-  keyring.current();
+  await keyring.current();
   const later = (await (await fetch(`${base}/.well-known/jwks.json`)).json()) as { keys: { kid: string }[] };
   assert.deepEqual(
     later.keys.map((k) => k.kid),
@@ -364,7 +368,7 @@ test('jwks: public keys only — no private material', async () => {
     assert.deepEqual(Object.keys(k).sort(), ['alg', 'crv', 'kid', 'kty', 'use', 'x']);
     assert.equal(k.kty, 'OKP');
   }
-  const d = (keyring.current().privateKey.export({ format: 'jwk' }) as { d: string }).d;
+  const d = ((await keyring.current()).privateKey.export({ format: 'jwk' }) as { d: string }).d;
   assert.ok(!text.includes(d));
   assert.ok(!text.includes('PRIVATE'));
 });

@@ -192,6 +192,8 @@ const adminActions: PolicyAction[] = [
   'admin/approvals.decide',
   'admin/breakglass.open',
   'admin/audit.read',
+  'admin/tasks.revoke',
+  'admin/tasks.list',
 ];
 
 export const policyCommand: CliCommand = {

@@ -1,0 +1,26 @@
+// Where task-token state lives under `airlock serve`: revocations in the store's database and signing
+// keys in the vault, over the side connection the vault and users share. Replicas on one PostgreSQL
+// database therefore verify each other's tokens and refuse each other's revoked tasks.
+import type { SideConnection } from '../secrets/side-connection.ts';
+import type { Vault } from '../secrets/vault.ts';
+import type { RevocationStore } from './revocation-store.ts';
+import { createPostgresRevocationStore } from './revocation-store-postgres.ts';
+import { createSqliteRevocationStore } from './revocation-store-sqlite.ts';
+import { vaultSigningKeyStore } from './token-signing-key-stores.ts';
+import type { SigningKeyStore } from './token-signing-keys.ts';
+
+export interface TaskTokenStore {
+  readonly revocations: RevocationStore;
+  readonly signingKeys: SigningKeyStore;
+}
+
+export function createTaskTokenStore(deps: {
+  readonly connection: SideConnection;
+  readonly vault: Vault;
+}): TaskTokenStore {
+  const c = deps.connection;
+  return {
+    revocations: c.driver === 'sqlite' ? createSqliteRevocationStore(c.db) : createPostgresRevocationStore(c),
+    signingKeys: vaultSigningKeyStore(deps.vault),
+  };
+}

@@ -1,0 +1,11 @@
+-- Revocations of airlock task tokens (P8), shared by every process and replica on this store: a whole
+-- task (every token minted for it) or one token by jti. until_ms is the latest moment a token the entry
+-- could match may still be valid; lapsed rows are pruned. Signing keys for task tokens are vault
+-- secrets (airlock.token-signing.*), wrapped by the master key like every other secret.
+CREATE TABLE task_token_revocations (
+  kind       text   NOT NULL CHECK (kind IN ('task', 'jti')),
+  id         text   NOT NULL,
+  until_ms   bigint NOT NULL,
+  revoked_at bigint NOT NULL,
+  PRIMARY KEY (kind, id)
+);
