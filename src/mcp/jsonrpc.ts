@@ -31,6 +31,10 @@ export const RPC = {
   upstream: -32002,
   forbidden: -32003,
   notFound: -32004,
+  /** 2026-07-28 Streamable HTTP: routing headers disagree with the body. */
+  headerMismatch: -32020,
+  /** 2026-07-28: the requested protocol revision is not supported (data: supported, requested). */
+  unsupportedVersion: -32022,
   blocked: -32010,
   rateLimited: -32029,
   unavailable: -32050,
@@ -65,8 +69,8 @@ export function classify(msg: unknown): Classified {
 const RPC_CODE: Partial<Record<ErrorCode, number>> = {
   invalid_json: RPC.parseError,
   invalid_request: RPC.invalidRequest,
-  mcp_header_mismatch: RPC.invalidRequest,
-  unsupported_protocol_version: RPC.invalidRequest,
+  mcp_header_mismatch: RPC.headerMismatch,
+  unsupported_protocol_version: RPC.unsupportedVersion,
   token_in_query: RPC.invalidRequest,
   body_too_large: RPC.invalidRequest,
   unsupported_media_type: RPC.invalidRequest,
@@ -122,7 +126,7 @@ export function rpcCodeFor(err: AirlockError): number {
 export function rpcError(
   id: JsonRpcId | null,
   err: AirlockError,
-  extra: { requestId?: string; message?: string } = {},
+  extra: { requestId?: string; message?: string; data?: Record<string, unknown> } = {},
 ): Record<string, unknown> {
   const spec = errorCatalogue[err.code];
   const code = spec.expose ? err.code : 'internal_error';
@@ -139,7 +143,11 @@ export function rpcError(
     error: {
       code: spec.expose ? rpcCodeFor(err) : RPC.internalError,
       message,
-      data: { code, ...(extra.requestId ? { requestId: extra.requestId } : {}) },
+      data: {
+        ...extra.data,
+        code,
+        ...(extra.requestId ? { requestId: extra.requestId } : {}),
+      },
     },
   };
 }

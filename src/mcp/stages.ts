@@ -21,6 +21,10 @@ export interface McpState {
   readonly sessionId: string | undefined;
   /** The protocol version the client asked for (initialize) or sent in MCP-Protocol-Version. */
   readonly protocolVersion: string | undefined;
+  /** 2026-era request (revision in params._meta; no session, SEP-2567). */
+  readonly modern?: boolean;
+  /** Why the routing headers disagree with the body (refused in resolve, after authenticate). */
+  readonly headerMismatch?: string;
   session?: McpSession;
   tool?: CatalogTool;
   /** tools/call arguments after inspect-in (redacted when the policy says so). */
@@ -44,7 +48,7 @@ export function createMcpResolveStage(deps: { sessions: SessionStore; catalog: T
     name: 'resolve',
     async run(ctx) {
       const m = mcpOf(ctx);
-      if (m.method !== 'initialize') {
+      if (m.method !== 'initialize' && !m.modern) {
         const session = m.sessionId ? deps.sessions.get(m.sessionId, ctx.principal!) : undefined;
         if (!session) {
           ctx.trail.push({ stage: 'resolve', outcome: 'deny', code: 'mcp_session_not_found' });

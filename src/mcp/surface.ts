@@ -21,7 +21,19 @@ import {
   resourceUri,
   tokenInQuery,
 } from './http-checks.ts';
-import { type Classified, classify, httpStatusFor, type JsonRpcId, rpcError, rpcResult } from './jsonrpc.ts';
+import { classify, httpStatusFor, type JsonRpcId, rpcError, rpcResult } from './jsonrpc.ts';
+import {
+  discoverResult,
+  type Era,
+  eraOf,
+  headerMismatch,
+  isModernVersion,
+  LEGACY_ONLY_METHODS,
+  LEGACY_PROTOCOL_VERSIONS,
+  negotiateLegacy,
+  resultForRevision,
+  SUPPORTED_PROTOCOL_VERSIONS,
+} from './revisions.ts';
 import { createSessionStore, type SessionStore } from './sessions.ts';
 import {
   createMcpAuthorizeStage,
@@ -35,11 +47,8 @@ import {
 } from './stages.ts';
 import type { AuthorizeTool, ToolResult } from './types.ts';
 
-/** Protocol revisions this surface speaks, newest first (the SDK 1.32 set minus pre-2025 drafts). */
-export const SUPPORTED_PROTOCOL_VERSIONS = ['2025-11-25', '2025-06-18', '2025-03-26'] as const;
-export const LATEST_PROTOCOL_VERSION = SUPPORTED_PROTOCOL_VERSIONS[0];
-
-const METHODS = new Set(['initialize', 'ping', 'tools/list', 'tools/call']);
+const METHODS = new Set(['initialize', 'ping', 'server/discover', 'tools/list', 'tools/call']);
+const CAPABILITIES = { tools: { listChanged: false } };
 
 export interface McpSurfaceDeps {
   readonly config: McpSurfaceConfig;
@@ -62,28 +71,6 @@ const header = (request: FastifyRequest, name: string): string | undefined => {
   const v = request.headers[name];
   return typeof v === 'string' ? v : undefined;
 };
-
-function negotiate(requested: unknown): string {
-  return typeof requested === 'string' &&
-    (SUPPORTED_PROTOCOL_VERSIONS as readonly string[]).includes(requested)
-    ? requested
-    : LATEST_PROTOCOL_VERSION;
-}
-
-/** Mcp-Method / Mcp-Name (newer revisions) must agree with the body, so a proxy or WAF routing on
- *  headers sees what the gateway executes. */
-function headerMismatch(request: FastifyRequest, msg: Classified): boolean {
-  const method = header(request, 'mcp-method');
-  const name = header(request, 'mcp-name');
-  if (method === undefined && name === undefined) return false;
-  if (msg.kind !== 'request' && msg.kind !== 'notification') return true;
-  if (method !== undefined && method !== msg.method) return true;
-  if (name !== undefined) {
-    const target = msg.params.name ?? msg.params.uri;
-    if (typeof target !== 'string' || target !== name) return true;
-  }
-  return false;
-}
 
 /** Parses the raw body; refuses prototype-poisoning keys like the rest of the gateway does. */
 function parseBody(raw: string): unknown {
@@ -114,7 +101,11 @@ export function registerMcpSurface(app: FastifyInstance, deps: McpSurfaceDeps): 
     name: 'resolve',
     run(ctx) {
       const m = mcpOf(ctx);
-      if (m.method.startsWith('notifications/') || m.method === '(response)' || METHODS.has(m.method)) return;
+      const known =
+        m.method.startsWith('notifications/') ||
+        m.method === '(response)' ||
+        (METHODS.has(m.method) && !(m.modern && LEGACY_ONLY_METHODS.has(m.method)));
+      if (known) return;
       ctx.trail.push({
         stage: 'resolve',
         outcome: 'deny',
@@ -124,8 +115,24 @@ export function registerMcpSurface(app: FastifyInstance, deps: McpSurfaceDeps): 
       throw new AirlockError('mcp_method_not_found');
     },
   };
+  // Routing headers against the body, after authenticate so the refusal is recorded with its caller.
+  const headerCheck: Stage = {
+    name: 'resolve',
+    run(ctx) {
+      const m = mcpOf(ctx);
+      if (m.headerMismatch === undefined) return;
+      ctx.trail.push({
+        stage: 'resolve',
+        outcome: 'deny',
+        code: 'mcp_header_mismatch',
+        detail: { reason: m.headerMismatch },
+      });
+      throw new AirlockError('mcp_header_mismatch', { publicDetail: `(${m.headerMismatch})` });
+    },
+  };
   const decide: Stage[] = [
     deps.authenticate,
+    headerCheck,
     methodCheck,
     resolve,
     createMcpAuthorizeStage({ authorize: deps.authorize, catalog: deps.catalog }),
@@ -138,18 +145,20 @@ export function registerMcpSurface(app: FastifyInstance, deps: McpSurfaceDeps): 
     const m = mcpOf(ctx);
     switch (m.method) {
       case 'initialize': {
-        const version = negotiate(ctx.body.protocolVersion);
+        const version = negotiateLegacy(ctx.body.protocolVersion);
         const session = sessions.create(ctx.principal!, version);
         if (!session)
           throw new AirlockError('gateway_overloaded', { detail: 'mcp session limit', retryAfter: 5 });
         m.session = session;
         return {
           protocolVersion: version,
-          capabilities: { tools: { listChanged: false } },
+          capabilities: CAPABILITIES,
           serverInfo,
           ...(deps.instructions ? { instructions: deps.instructions } : {}),
         };
       }
+      case 'server/discover':
+        return discoverResult(CAPABILITIES, deps.instructions);
       case 'tools/list':
         return { tools: (m.listed ?? []).map((t) => t.definition) };
       case 'tools/call': {
@@ -180,7 +189,7 @@ export function registerMcpSurface(app: FastifyInstance, deps: McpSurfaceDeps): 
     record: deps.record,
   };
   // Notifications, client responses and DELETE: authenticate and find the session, nothing else.
-  const light: Pipeline = { ...pipeline, decide: [deps.authenticate, methodCheck, resolve] };
+  const light: Pipeline = { ...pipeline, decide: [deps.authenticate, headerCheck, methodCheck, resolve] };
 
   const resourceFor = (request: FastifyRequest) =>
     resourceUri(deps.config, request.protocol, header(request, 'host') ?? 'localhost');
@@ -191,6 +200,7 @@ export function registerMcpSurface(app: FastifyInstance, deps: McpSurfaceDeps): 
     id: JsonRpcId | null,
     err: AirlockError,
     requestId?: string,
+    data?: Record<string, unknown>,
   ) => {
     const status = httpStatusFor(err);
     reply.code(status).headers(errorHeaders(err));
@@ -201,7 +211,7 @@ export function registerMcpSurface(app: FastifyInstance, deps: McpSurfaceDeps): 
         bearerChallenge(resourceFor(request), bad ? 'invalid_token' : undefined),
       );
     }
-    reply.type('application/json').send(rpcError(id, err, requestId ? { requestId } : {}));
+    reply.type('application/json').send(rpcError(id, err, { ...(requestId ? { requestId } : {}), data }));
   };
 
   /** Host/Origin and query checks shared by every route here. */
@@ -255,42 +265,58 @@ export function registerMcpSurface(app: FastifyInstance, deps: McpSurfaceDeps): 
       sendError(request, reply, msg.id, new AirlockError('invalid_request', { publicDetail: msg.reason }));
       return reply;
     }
-    if (headerMismatch(request, msg)) {
-      sendError(
-        request,
-        reply,
-        msg.kind === 'request' ? msg.id : null,
-        new AirlockError('mcp_header_mismatch'),
-      );
-      return reply;
-    }
-    const version = header(request, 'mcp-protocol-version');
-    const isInit = msg.kind === 'request' && msg.method === 'initialize';
-    if (
-      !isInit &&
-      version !== undefined &&
-      !(SUPPORTED_PROTOCOL_VERSIONS as readonly string[]).includes(version)
-    ) {
-      sendError(
-        request,
-        reply,
-        msg.kind === 'request' ? msg.id : null,
-        new AirlockError('unsupported_protocol_version'),
-      );
-      return reply;
-    }
     const method = msg.kind === 'response' ? '(response)' : msg.method;
     const params = msg.kind === 'request' || msg.kind === 'notification' ? msg.params : {};
-    const sessionId = header(request, 'mcp-session-id');
+    const version = header(request, 'mcp-protocol-version');
+    const rpcId = msg.kind === 'request' ? msg.id : null;
+    const era: Era = eraOf(params, version);
+    if (era.kind === 'refused') {
+      sendError(
+        request,
+        reply,
+        rpcId,
+        new AirlockError(era.code, { publicDetail: era.detail }),
+        undefined,
+        era.code === 'unsupported_protocol_version'
+          ? {
+              supported: [...SUPPORTED_PROTOCOL_VERSIONS],
+              ...(era.requested ? { requested: era.requested } : {}),
+            }
+          : undefined,
+      );
+      return reply;
+    }
+    const isInit = era.kind === 'legacy' && method === 'initialize';
+    if (
+      era.kind === 'legacy' &&
+      !isInit &&
+      version !== undefined &&
+      (isModernVersion(version) || !SUPPORTED_PROTOCOL_VERSIONS.includes(version))
+    ) {
+      sendError(request, reply, rpcId, new AirlockError('unsupported_protocol_version'), undefined, {
+        supported: [...SUPPORTED_PROTOCOL_VERSIONS],
+        requested: version.slice(0, 32),
+      });
+      return reply;
+    }
     const state: McpState = {
       method,
-      rpcId: msg.kind === 'request' ? msg.id : null,
-      sessionId: isInit ? undefined : sessionId,
-      protocolVersion: isInit
-        ? typeof params.protocolVersion === 'string'
-          ? params.protocolVersion
-          : undefined
-        : version,
+      rpcId,
+      modern: era.kind === 'modern',
+      sessionId: isInit || era.kind === 'modern' ? undefined : header(request, 'mcp-session-id'),
+      protocolVersion:
+        era.kind === 'modern'
+          ? era.version
+          : isInit
+            ? typeof params.protocolVersion === 'string'
+              ? params.protocolVersion
+              : undefined
+            : version,
+      headerMismatch: headerMismatch(
+        { version, method: header(request, 'mcp-method'), name: header(request, 'mcp-name') },
+        msg.kind === 'response' ? { kind: 'response' } : { kind: msg.kind, method: msg.method, params },
+        era,
+      ),
     };
     const ctx = newContext(request, reply, state, params);
     if (msg.kind !== 'request') {
@@ -314,6 +340,12 @@ export function registerMcpSurface(app: FastifyInstance, deps: McpSurfaceDeps): 
           return;
         }
         body = (state.result ?? body) as ToolResult;
+      }
+      if (method !== 'initialize') {
+        const revision = state.modern
+          ? state.protocolVersion!
+          : (state.session?.protocolVersion ?? LEGACY_PROTOCOL_VERSIONS[0]);
+        body = resultForRevision(method, body, revision, serverInfo);
       }
       const text = JSON.stringify(rpcResult(msg.id, body));
       if (deps.hasher && method === 'tools/call') state.resultHash = deps.hasher.digest(JSON.stringify(body));
