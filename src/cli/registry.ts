@@ -14,6 +14,7 @@ import { policyCommand } from './commands/policy.ts';
 import { sbomCommand } from './commands/sbom.ts';
 import { secretsCommand } from './commands/secrets.ts';
 import { serveCommand } from './commands/serve.ts';
+import { tasksCommand } from './commands/tasks.ts';
 import { usersCommand } from './commands/users.ts';
 import { witnessCommand } from './commands/witness.ts';
 import { workerCommand } from './commands/worker.ts';
@@ -26,6 +27,7 @@ export function commandRegistry(): Map<string, CliCommand> {
     keysCommand,
     secretsCommand,
     usersCommand,
+    tasksCommand,
     configCommand,
     policyCommand,
     mcpCommand,

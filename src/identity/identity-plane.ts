@@ -15,15 +15,13 @@ import { createMemoryRevocationStore, type RevocationStore } from './revocation-
 import { openNodeRevocationFile } from './revocation-store-sqlite.ts';
 import { registerTaskAdminRoutes } from './task-admin-routes.ts';
 import { createTaskTokenAuthenticator } from './task-token-authenticator.ts';
-import { createTaskTokenService, type TaskTokenService } from './task-token-service.ts';
+import { createTaskTokenService, TASK_TOKEN_SKEW_MS, type TaskTokenService } from './task-token-service.ts';
 import type { TaskTokenStore } from './task-token-store.ts';
 import { registerTokenEndpoint } from './token-endpoint.ts';
 import { fileSigningKeyStore, tokenSigningDir } from './token-signing-key-stores.ts';
 import { createSigningKeyring } from './token-signing-keys.ts';
 import type { Authenticator } from './types.ts';
 
-/** Clock skew tolerated for airlock's own task tokens. */
-const TASK_TOKEN_SKEW_MS = 60_000;
 /** How often lapsed revocations are deleted. */
 const PRUNE_INTERVAL_MS = 3_600_000;
 

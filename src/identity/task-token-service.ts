@@ -10,6 +10,13 @@ import type { RevocationStore } from './revocation-store.ts';
 import type { SigningKeyring } from './token-signing-keys.ts';
 
 export const TASK_TOKEN_TYP = 'at+jwt'; // RFC 9068 JWT access token
+/** Clock skew tolerated for airlock's own task tokens; revocations outlive the longest token by this. */
+export const TASK_TOKEN_SKEW_MS = 60_000;
+
+/** Until when a revocation made at `now` must hold: no token it can match outlives this. */
+export function revocationUntil(now: number, maxLifetimeMs: number, skewMs = TASK_TOKEN_SKEW_MS): Date {
+  return new Date(now + maxLifetimeMs + skewMs);
+}
 export const TASK_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /** RFC 6749 §5.2 / RFC 8693 §2.2.2 error codes. */
@@ -103,7 +110,7 @@ export function createTaskTokenService(
   const emit = async (e: TaskTokenEvent) => {
     await deps.onEvent?.(e);
   };
-  const revocationHorizon = () => new Date(now() + config.maxLifetimeMs + config.skewMs);
+  const revocationHorizon = () => revocationUntil(now(), config.maxLifetimeMs, config.skewMs);
 
   async function exchange(input: ExchangeInput): Promise<ExchangeResult> {
     const refuse = async (error: OAuthErrorCode, reason: string): Promise<ExchangeResult> => {

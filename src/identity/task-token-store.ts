@@ -18,9 +18,13 @@ export function createTaskTokenStore(deps: {
   readonly connection: SideConnection;
   readonly vault: Vault;
 }): TaskTokenStore {
-  const c = deps.connection;
   return {
-    revocations: c.driver === 'sqlite' ? createSqliteRevocationStore(c.db) : createPostgresRevocationStore(c),
+    revocations: revocationStoreFor(deps.connection),
     signingKeys: vaultSigningKeyStore(deps.vault),
   };
+}
+
+/** Revocations over a side connection to the store (the gateway and `airlock tasks`). */
+export function revocationStoreFor(c: SideConnection): RevocationStore {
+  return c.driver === 'sqlite' ? createSqliteRevocationStore(c.db) : createPostgresRevocationStore(c);
 }
