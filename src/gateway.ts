@@ -33,6 +33,7 @@ import { createKeyService, type KeyService } from './identity/key-service.ts';
 import type { TaskTokenStore } from './identity/task-token-store.ts';
 import type { Authenticator } from './identity/types.ts';
 import type { Router } from './inference/types.ts';
+import { createMcpApprovals } from './mcp/approvals.ts';
 import type { McpPlane } from './mcp/plane.ts';
 import { createPolicyToolAuthorizer } from './mcp/policy-authorizer.ts';
 import { createMcpRecordStage } from './mcp/record.ts';
@@ -189,12 +190,31 @@ export function createGateway(config: AirlockConfig, deps: GatewayDeps): Gateway
     hasher,
     ...(deps.tracer ? { tracer: deps.tracer } : {}),
   });
+  // Where a human approves (MCP URL-mode elicitation): the configured URL, else the admin API on the
+  // admin listener (its port is known once it listens); without one, approvers use the CLI.
+  let adminBase: string | undefined;
+  const approvalUrl = (id: string) =>
+    config.approvals.url
+      ? config.approvals.url.replaceAll('{id}', encodeURIComponent(id))
+      : adminBase
+        ? `${adminBase}/admin/v1/approvals/${encodeURIComponent(id)}`
+        : `urn:airlock:approval:${encodeURIComponent(id)}`;
+  const mcpApprovals = deps.privilege
+    ? createMcpApprovals({ approvals: deps.privilege.approvals, approvalUrl })
+    : undefined;
   if (deps.mcp)
     registerMcpSurface(client.app, {
-      config: config.mcp.surface,
+      // The resource tokens are bound to (RFC 8707): identity.audience when it is a URI.
+      config: {
+        ...config.mcp.surface,
+        resource:
+          config.mcp.surface.resource ??
+          (URL.canParse(config.identity.audience) ? config.identity.audience : undefined),
+      },
       catalog: deps.mcp.catalog,
       authenticate: authenticateClient,
-      authorize: createPolicyToolAuthorizer(pdp),
+      authorize: createPolicyToolAuthorizer(pdp, mcpApprovals ? { context: mcpApprovals.context } : {}),
+      ...(mcpApprovals ? { wrapAuthorize: mcpApprovals.wrap } : {}),
       inspect: { engine: dlp, actions: config.dlp.actions },
       record: createMcpRecordStage({ sink: deps.audit, hasher }),
       extraStages: [quota],
@@ -247,6 +267,7 @@ export function createGateway(config: AirlockConfig, deps: GatewayDeps): Gateway
       await identity.warmUp();
       const clientUrl = await client.listen();
       const adminUrl = admin ? await admin.listen() : undefined;
+      adminBase = adminUrl;
       deps.logger.info(
         { event: 'listening', client: clientUrl, admin: adminUrl ?? null },
         'airlock listening',

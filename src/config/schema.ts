@@ -130,6 +130,13 @@ export const configSchema = z
       .strictObject({
         pendingTtl: duration.default('1h').describe('How long an approval request waits for a decision.'),
         approvedTtl: duration.default('15m').describe('How long a granted approval may be used (once).'),
+        url: z
+          .url()
+          .refine((u) => u.includes('{id}'), 'must contain {id} (replaced by the approval id)')
+          .optional()
+          .describe(
+            'Where a human approves a request (MCP URL-mode elicitation, error messages), with {id} for the approval id, e.g. https://airlock-admin.example/console/approvals/{id}. Default: the admin listener’s /admin/v1/approvals/{id}.',
+          ),
       })
       .prefault({}),
     breakGlass: z
@@ -204,6 +211,14 @@ export const configSchema = z
       .prefault({}),
   })
   .superRefine((cfg, ctx) => {
+    // RFC 8707 / MCP authorization: tokens on /mcp are bound to this resource. Bearer tokens are
+    // checked against identity.audience, so the two must name the same resource.
+    if (cfg.mcp.surface.resource !== undefined && cfg.mcp.surface.resource !== cfg.identity.audience)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['mcp', 'surface', 'resource'],
+        message: `must equal identity.audience ("${cfg.identity.audience}"): tokens are audience-bound to this resource; set identity.audience to the same URI`,
+      });
     const names = new Set(cfg.upstreams.map((u) => u.name));
     cfg.upstreams.forEach((u, i) => {
       if (u.kind === 'embedded' && !u.worker)

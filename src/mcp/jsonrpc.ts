@@ -37,6 +37,8 @@ export const RPC = {
   unsupportedVersion: -32022,
   blocked: -32010,
   rateLimited: -32029,
+  /** MCP 2025-11-25 URLElicitationRequiredError: the user must complete a URL-mode elicitation. */
+  urlElicitationRequired: -32042,
   unavailable: -32050,
 } as const;
 
@@ -137,19 +139,27 @@ export function rpcError(
         ? `${spec.message} ${err.publicDetail}`
         : spec.message
       : 'Internal error.');
+  // An error that carries its own JSON-RPC shape (URLElicitationRequiredError, -32042) keeps it.
+  const own = spec.expose ? (err as Partial<RpcShapedError>).rpc : undefined;
   return {
     jsonrpc: '2.0',
     id,
     error: {
-      code: spec.expose ? rpcCodeFor(err) : RPC.internalError,
+      code: own ? own.code : spec.expose ? rpcCodeFor(err) : RPC.internalError,
       message,
       data: {
         ...extra.data,
+        ...own?.data,
         code,
         ...(extra.requestId ? { requestId: extra.requestId } : {}),
       },
     },
   };
+}
+
+/** An AirlockError that answers with its own JSON-RPC code and extra `data` fields (safe values only). */
+export interface RpcShapedError {
+  readonly rpc: { readonly code: number; readonly data: Readonly<Record<string, unknown>> };
 }
 
 export function rpcResult(id: JsonRpcId, result: unknown): Record<string, unknown> {

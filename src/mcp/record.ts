@@ -14,6 +14,18 @@ function principalOf(ctx: RequestContext) {
   return p ? { kind: p.kind, id: p.id, credentialId: p.credentialId } : undefined;
 }
 
+/** With a delegated credential: the RFC 8693 act chain and the task id, so the entry says which
+ *  agent acted for whom, in which task (never the token itself). */
+function delegationOf(ctx: RequestContext) {
+  const id = ctx.principal?.identity;
+  if (!id || (id.act === undefined && id.taskId === undefined)) return null;
+  return {
+    credentialKind: id.credentialKind,
+    subjectKind: id.subjectKind,
+    act: id.act ?? null,
+    taskId: id.taskId ?? null,
+  };
+}
 export function createMcpRecordStage(deps: {
   sink: AuditSink;
   hasher?: BodyHasher;
@@ -42,6 +54,7 @@ export function createMcpRecordStage(deps: {
       server: m.tool?.server ?? null,
       toolHash: m.tool?.hash ?? null,
       protocolVersion: m.session?.protocolVersion ?? m.protocolVersion ?? null,
+      delegation: delegationOf(ctx),
     };
   };
   return {

@@ -10,12 +10,18 @@ export interface McpSession {
   /** `kind:id` of the principal that initialized it (survives token refresh, not a change of caller). */
   readonly owner: string;
   readonly protocolVersion: string;
+  /** What the client declared in initialize (`capabilities`): e.g. `elicitation.url`. */
+  readonly clientCapabilities: Readonly<Record<string, unknown>>;
   readonly createdAt: number;
   lastSeen: number;
 }
 
 export interface SessionStore {
-  create(principal: Principal, protocolVersion: string): McpSession | undefined;
+  create(
+    principal: Principal,
+    protocolVersion: string,
+    clientCapabilities?: Readonly<Record<string, unknown>>,
+  ): McpSession | undefined;
   /** The session if it exists, is not idle-expired and belongs to this principal. */
   get(id: string, principal: Principal): McpSession | undefined;
   delete(id: string, principal: Principal): boolean;
@@ -36,7 +42,7 @@ export function createSessionStore(opts: {
     for (const [id, s] of sessions) if (expired(s, t)) sessions.delete(id);
   };
   return {
-    create(principal, protocolVersion) {
+    create(principal, protocolVersion, clientCapabilities = {}) {
       const t = now();
       if (sessions.size >= opts.maxSessions) sweep(t);
       if (sessions.size >= opts.maxSessions) return undefined;
@@ -44,6 +50,7 @@ export function createSessionStore(opts: {
         id: randomBytes(16).toString('base64url'),
         owner: ownerOf(principal),
         protocolVersion,
+        clientCapabilities,
         createdAt: t,
         lastSeen: t,
       };

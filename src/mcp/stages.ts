@@ -134,7 +134,12 @@ export function createMcpAuthorizeStage(deps: { authorize: AuthorizeTool; catalo
         stage: 'authorize',
         outcome: 'deny',
         code,
-        detail: { tool: tool.name, decision: d.kind, policies: [...d.policies] },
+        detail: {
+          tool: tool.name,
+          decision: d.kind,
+          policies: [...d.policies],
+          ...(d.obligations ? { obligations: d.obligations } : {}),
+        },
       });
       throw new AirlockError(code);
     },

@@ -62,6 +62,8 @@ export interface McpSurfaceDeps {
   readonly hasher?: BodyHasher;
   /** Stages between authorize and inspect-in (quota, obligations) when the gateway has them. */
   readonly extraStages?: readonly Stage[];
+  /** Wraps the authorize stage (approvals by URL-mode elicitation, src/mcp/approvals.ts). */
+  readonly wrapAuthorize?: (authorize: Stage) => Stage;
   readonly sessions?: SessionStore;
   readonly serverInfo?: { readonly name: string; readonly version: string };
   readonly instructions?: string;
@@ -135,7 +137,9 @@ export function registerMcpSurface(app: FastifyInstance, deps: McpSurfaceDeps): 
     headerCheck,
     methodCheck,
     resolve,
-    createMcpAuthorizeStage({ authorize: deps.authorize, catalog: deps.catalog }),
+    (deps.wrapAuthorize ?? ((s: Stage) => s))(
+      createMcpAuthorizeStage({ authorize: deps.authorize, catalog: deps.catalog }),
+    ),
     ...(deps.extraStages ?? []),
     createMcpInspectInStage(deps.inspect),
     createMcpInspectOutStage(deps.inspect),
@@ -146,7 +150,12 @@ export function registerMcpSurface(app: FastifyInstance, deps: McpSurfaceDeps): 
     switch (m.method) {
       case 'initialize': {
         const version = negotiateLegacy(ctx.body.protocolVersion);
-        const session = sessions.create(ctx.principal!, version);
+        const caps = ctx.body.capabilities;
+        const session = sessions.create(
+          ctx.principal!,
+          version,
+          caps && typeof caps === 'object' && !Array.isArray(caps) ? (caps as Record<string, unknown>) : {},
+        );
         if (!session)
           throw new AirlockError('gateway_overloaded', { detail: 'mcp session limit', retryAfter: 5 });
         m.session = session;

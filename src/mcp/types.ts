@@ -47,6 +47,8 @@ export interface ToolDecision {
   readonly kind: 'allow' | 'deny' | 'needs-approval' | 'needs-step-up';
   /** Ids of the policies that decided (audit). */
   readonly policies: readonly string[];
+  /** From the permitting policies' annotations: approver groups (`@approval`), `@ttl`. */
+  readonly obligations?: { readonly approval: readonly string[]; readonly ttlMs?: number };
 }
 
 /** The narrow hook the Cedar engine plugs into: one decision per (caller, tool, arguments).

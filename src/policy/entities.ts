@@ -52,3 +52,47 @@ export function adminObjectFor(op: string): PolicyEntity {
 export function credentialContext(p: Principal): DecisionContext['credential'] {
   return { kind: 'api-key', id: p.credentialId, scopes: p.scopes };
 }
+
+/** The policy principal of any credential, with the entities its attributes point to. A task token
+ *  is an Agent: with an `act` claim (RFC 8693 §4.1: the outermost actor is the one acting now) the
+ *  Agent is that actor, acting on behalf of the token's subject (a User when the subject is a
+ *  person); without one, an agent subject is the Agent itself. Every other credential keeps its
+ *  ServiceAccount, so existing policies decide exactly as before. */
+export function requesterEntities(p: Principal): {
+  readonly principal: PolicyEntity;
+  readonly entities: readonly PolicyEntity[];
+} {
+  const id = p.identity;
+  if (id?.credentialKind !== 'task-token') return { principal: principalEntity(p), entities: [] };
+  const groups = [
+    ...id.roles.map((r) => ({ type: 'Role', id: r })),
+    ...(id.tenant ? [{ type: 'Tenant', id: id.tenant }] : []),
+  ];
+  const tenant = id.tenant ? [{ type: 'Tenant', id: id.tenant }] : [];
+  if (id.act) {
+    const forUser = id.subjectKind === 'user';
+    return {
+      principal: {
+        type: 'Agent',
+        id: id.act.sub,
+        attrs: {
+          owner: p.id,
+          ...(forUser ? { onBehalfOf: { __entity: { type: 'Airlock::User', id: p.id } } } : {}),
+        },
+        parents: tenant,
+      },
+      entities: forUser ? [{ type: 'User', id: p.id, attrs: {}, parents: groups }] : [],
+    };
+  }
+  if (id.subjectKind === 'agent')
+    return { principal: { type: 'Agent', id: p.id, attrs: {}, parents: groups }, entities: [] };
+  if (id.subjectKind === 'user')
+    return { principal: { type: 'User', id: p.id, attrs: {}, parents: groups }, entities: [] };
+  return { principal: principalEntity(p), entities: [] };
+}
+
+/** The credential as policy context, for any credential kind (task tokens say so). */
+export function requesterCredential(p: Principal): DecisionContext['credential'] {
+  const kind = p.identity?.credentialKind ?? 'api-key';
+  return { kind, id: p.credentialId, scopes: p.scopes };
+}

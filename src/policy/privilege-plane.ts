@@ -9,7 +9,7 @@ import type { AuditEvent } from '../evidence/types.ts';
 import type { AdminRoute } from '../http/admin-route.ts';
 import { createObligationsStage, type ObligationsStage } from '../http/stages/obligations.ts';
 import { toJsonObject } from '../http/stages/record.ts';
-import { createApprovalService } from './approvals/approval-service.ts';
+import { type ApprovalService, createApprovalService } from './approvals/approval-service.ts';
 import { registerApprovalRoutes } from './approvals/routes.ts';
 import { createSqliteApprovalRepo } from './approvals/sqlite-approval-repo.ts';
 import { authzDatabasePath, openAuthzDatabase } from './approvals/sqlite-file.ts';
@@ -28,6 +28,8 @@ export interface PrivilegePlane {
   /** The decision point in force; an approved policy change replaces what it delegates to. */
   readonly pdp: DecisionPoint;
   readonly obligations: ObligationsStage;
+  /** The approval workflow (MCP asks it directly: URL-mode elicitation retries name no approval id). */
+  readonly approvals: ApprovalService;
   registerAdminRoutes(app: FastifyInstance, route: AdminRoute): void;
   counts(): Promise<{ breakGlassOpen: number; breakGlassUnreviewed: number; approvalsOpen: number }>;
   close(): void;
@@ -127,6 +129,7 @@ export async function createPrivilegePlane(deps: PrivilegePlaneDeps): Promise<Pr
   return {
     pdp: swap.dp,
     obligations,
+    approvals,
     registerAdminRoutes(app, route) {
       registerApprovalRoutes(app, { route, approvals });
       registerBreakGlassRoutes(app, { route, breakGlass });

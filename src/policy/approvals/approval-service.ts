@@ -33,6 +33,8 @@ export interface ApprovalService {
   list(filter?: { status?: ApprovalRecord['status']; limit?: number }): Promise<ApprovalRecord[]>;
   /** The granted approval `id` if it is usable for exactly this binding now; approval_invalid otherwise. */
   check(id: string, binding: ApprovalBinding): Promise<ApprovalRecord>;
+  /** The granted, unused approval for exactly this binding, if any (not yet consumed: call consume). */
+  findGranted(binding: ApprovalBinding): Promise<ApprovalRecord | undefined>;
   /** Uses it up (single use); approval_invalid when it is not usable or another request won. */
   consume(id: string, binding: ApprovalBinding): Promise<void>;
   /** Pending plus granted-but-unused approvals (for /metrics). */
@@ -151,6 +153,7 @@ export function createApprovalService(deps: ApprovalServiceDeps): ApprovalServic
         throw new AirlockError('approval_invalid', { detail: `approval ${id.slice(0, 80)}: ${reason}` });
       return rec!;
     },
+    findGranted: (binding) => deps.repo.findGranted(binding, now()),
     async consume(id, binding) {
       const at = now();
       if (!(await deps.repo.consume(id, binding, at)))

@@ -73,6 +73,10 @@ export function createSqliteApprovalRepo(db: AuthzDatabase): ApprovalRepo {
     `SELECT * FROM approvals WHERE principal = ? AND action = ? AND resource = ? AND args_hash = ?
        AND status = 'pending' AND expires_at > ? ORDER BY created_at DESC LIMIT 1`,
   );
+  const granted = db.prepare(
+    `SELECT * FROM approvals WHERE principal = ? AND action = ? AND resource = ? AND args_hash = ?
+       AND status = 'approved' AND expires_at > ? ORDER BY decided_at ASC LIMIT 1`,
+  );
   const decide = db.prepare(
     `UPDATE approvals SET status = ?, decided_by = ?, decided_at = ?, expires_at = ?, note = ?
      WHERE id = ? AND status = 'pending' AND expires_at > ?`,
@@ -106,6 +110,13 @@ export function createSqliteApprovalRepo(db: AuthzDatabase): ApprovalRepo {
       const row = guarded(
         'approvals',
         () => pending.get(b.principal, b.action, b.resource, b.argsHash, now) as Row | undefined,
+      );
+      return row && fromRow(row);
+    },
+    async findGranted(b, now) {
+      const row = guarded(
+        'approvals',
+        () => granted.get(b.principal, b.action, b.resource, b.argsHash, now) as Row | undefined,
       );
       return row && fromRow(row);
     },

@@ -48,6 +48,9 @@ export interface ApprovalRepo {
   list(filter: { status?: ApprovalStatus; limit?: number }): Promise<ApprovalRecord[]>;
   /** A pending, unexpired request with exactly this binding (so retries do not pile up requests). */
   findPending(binding: ApprovalBinding, now: number): Promise<ApprovalRecord | undefined>;
+  /** A granted, unused, unexpired approval with exactly this binding (a retry that names no id:
+   *  MCP URL-mode elicitation, where the client repeats the call after the human approved). */
+  findGranted(binding: ApprovalBinding, now: number): Promise<ApprovalRecord | undefined>;
   decide(
     id: string,
     outcome: 'approved' | 'denied',
