@@ -243,7 +243,12 @@ export function createGateway(config: AirlockConfig, deps: GatewayDeps): Gateway
     const adminRouteDeps = {
       decide: [
         createAuthenticateStage({ authenticators, surface: 'admin' }),
-        createPolicyAuthorizeStage({ pdp, surface: 'admin' }),
+        // A console session that completed a step-up carries it into admin decisions (@stepup).
+        deps.privilege
+          ? deps.privilege.stepUp.authorize(
+              createPolicyAuthorizeStage({ pdp, surface: 'admin', context: deps.privilege.stepUp.context }),
+            )
+          : createPolicyAuthorizeStage({ pdp, surface: 'admin' }),
       ],
       record: createRecordStage({ sink: deps.audit, surface: 'admin' }),
       requestId,

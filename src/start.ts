@@ -31,6 +31,7 @@ import { createMcpPlane } from './mcp/plane.ts';
 import { userTotpVerifier } from './policy/breakglass/user-totp.ts';
 import { createDecisionPointFromConfig } from './policy/config.ts';
 import { createPrivilegePlane } from './policy/privilege-plane.ts';
+import { registerStepUpRoutes } from './policy/stepup/routes.ts';
 import { openVault } from './secrets/open-vault.ts';
 import { createVaultSecretResolver } from './secrets/vault-resolver.ts';
 import { openStore } from './store/open-store.ts';
@@ -266,7 +267,10 @@ export async function startAirlock(loaded: LoadedConfig, opts: StartOptions): Pr
       ...(opened ? { auditReader: opened.log } : {}),
       sessionAuthenticator: users.authenticator,
       tokenStore: createTaskTokenStore({ connection: vaultOpened.connection, vault: vaultOpened.vault }),
-      adminRoutes: (app) => registerLoginRoutes(app, { users: users.users, sessions: users.sessions }),
+      adminRoutes: (app) => {
+        registerLoginRoutes(app, { users: users.users, sessions: users.sessions });
+        registerStepUpRoutes(app, { sessions: users.sessions, stepUp: privilege.stepUp });
+      },
       readiness: () => ({
         vault: secrets.status(),
         ...Object.fromEntries(

@@ -28,7 +28,10 @@ export function publicStatus(err: AirlockError): number {
 }
 
 export function adminErrorBody(err: AirlockError, requestId: string): Record<string, unknown> {
-  return { error: { code: err.code, message: errorCatalogue[err.code].message, requestId } };
+  const spec = errorCatalogue[err.code];
+  // publicDetail is the safe, specific addition (how to step up, which approval is pending).
+  const message = err.publicDetail ? `${spec.message} ${err.publicDetail}` : spec.message;
+  return { error: { code: err.code, message, requestId } };
 }
 
 /** Headers that go with an error: Retry-After for back-pressure (RFC 9110 §10.2.3). */

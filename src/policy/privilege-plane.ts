@@ -22,12 +22,15 @@ import { registerChangeRoutes } from './changes/routes.ts';
 import { createSqliteChangeRepo } from './changes/sqlite-change-repo.ts';
 import { defaultPolicySource } from './compile.ts';
 import type { PolicyConfig } from './config.ts';
+import { createStepUpService, type StepUpService } from './stepup/step-up-service.ts';
 import type { DecisionPoint } from './types.ts';
 
 export interface PrivilegePlane {
   /** The decision point in force; an approved policy change replaces what it delegates to. */
   readonly pdp: DecisionPoint;
   readonly obligations: ObligationsStage;
+  /** Step-up markers of console sessions: the admin authorize stage and POST /admin/v1/stepup use it. */
+  readonly stepUp: StepUpService;
   /** The approval workflow (MCP asks it directly: URL-mode elicitation retries name no approval id). */
   readonly approvals: ApprovalService;
   registerAdminRoutes(app: FastifyInstance, route: AdminRoute): void;
@@ -45,6 +48,8 @@ export interface PrivilegePlaneDeps {
   readonly verifyTotp?: (principalId: string, code: string) => Promise<boolean>;
   readonly approvals?: { pendingTtlMs?: number; approvedTtlMs?: number };
   readonly breakGlass?: { maxTtlMs?: number; role?: string };
+  /** How long a completed step-up lasts (default 10 min; never more than 15). */
+  readonly stepUp?: { ttlMs?: number };
 }
 
 /** The text a policy change is diffed against: every source the node started with, in order. */
@@ -125,11 +130,18 @@ export async function createPrivilegePlane(deps: PrivilegePlaneDeps): Promise<Pr
   const current = await changes.currentVersion('policy');
   if (current && current.content !== started)
     swap.set(compile(current.content, `policy-v${current.version}`));
-  const obligations = createObligationsStage({ approvals, breakGlass });
+  // Without local users there is no second factor either: step-up never completes (fail closed).
+  const stepUp = createStepUpService({
+    verifyTotp: deps.verifyTotp ?? (async () => false),
+    onEvent: record,
+    ...deps.stepUp,
+  });
+  const obligations = createObligationsStage({ approvals, breakGlass, stepUp });
   return {
     pdp: swap.dp,
     obligations,
     approvals,
+    stepUp,
     registerAdminRoutes(app, route) {
       registerApprovalRoutes(app, { route, approvals });
       registerBreakGlassRoutes(app, { route, breakGlass });

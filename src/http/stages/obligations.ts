@@ -21,6 +21,7 @@ import type { ApprovalBinding, ApprovalRecord } from '../../policy/approvals/typ
 import { decisionRequestFor } from '../../policy/authorize-stage.ts';
 import type { BreakGlassService } from '../../policy/breakglass/breakglass-service.ts';
 import type { GrantRecord } from '../../policy/breakglass/types.ts';
+import type { StepUpService } from '../../policy/stepup/step-up-service.ts';
 import type { DecisionContext } from '../../policy/types.ts';
 import type { RequestContext } from '../context.ts';
 import type { Stage } from '../pipeline.ts';
@@ -35,6 +36,8 @@ export interface ObligationsStageDeps {
   readonly argumentsOf?: (ctx: RequestContext) => unknown;
   /** Where an approver finds the request (default `/admin/v1/approvals/<id>`). */
   readonly approvalUrl?: (id: string) => string;
+  /** Step-up markers of console sessions (context.credential.stepUp); absent: nobody can step up. */
+  readonly stepUp?: StepUpService;
 }
 
 export interface ObligationsStage {
@@ -132,9 +135,14 @@ export function createObligationsStage(deps: ObligationsStageDeps): ObligationsS
   };
 
   const context = (ctx: RequestContext): Partial<DecisionContext> => {
+    const stepped = deps.stepUp?.context(ctx) ?? {};
     const state = held.get(ctx);
-    if (!state) return {};
-    const out: { approval?: DecisionContext['approval']; breakGlass?: DecisionContext['breakGlass'] } = {};
+    if (!state) return stepped;
+    const out: {
+      approval?: DecisionContext['approval'];
+      breakGlass?: DecisionContext['breakGlass'];
+      credential?: DecisionContext['credential'];
+    } = { ...stepped };
     if (state.approval)
       out.approval = {
         id: state.approval.id,
@@ -146,61 +154,66 @@ export function createObligationsStage(deps: ObligationsStageDeps): ObligationsS
     return out;
   };
 
-  const authorize = (inner: Stage): Stage => ({
-    name: inner.name,
-    async run(ctx) {
-      try {
-        await inner.run(ctx);
-      } catch (err) {
-        if (!(err instanceof AirlockError) || err.code !== 'approval_required') throw err;
-        const binding = bindingFor(ctx);
-        if (!binding) throw err;
-        const last = [...ctx.trail].reverse().find((d) => d.stage === 'authorize');
-        const obligations = last?.detail?.obligations as { approval?: string[]; ttlMs?: number } | undefined;
-        const granted = new Set(held.get(ctx)?.approval?.groups ?? []);
-        const groups = (obligations?.approval ?? []).filter((g) => !granted.has(g));
-        const rec = await deps.approvals.request({
-          binding,
-          groups,
-          requestId: ctx.requestId,
-          ...(obligations?.ttlMs !== undefined ? { ttlMs: obligations.ttlMs } : {}),
-        });
-        ctx.trail.push({
-          stage: 'obligations',
-          outcome: 'deny',
-          code: 'approval_required',
-          detail: { approvalId: rec.id, groups: rec.groups, expiresAt: rec.expiresAt },
-        });
-        throw new AirlockError('approval_required', {
-          detail: err.detail,
-          cause: err,
-          publicDetail: `Approval ${rec.id} is pending (approver group: ${rec.groups.join(', ') || 'any'}); see ${urlFor(rec.id)}. Once approved, repeat the identical request with header ${APPROVAL_HEADER}: ${rec.id}.`,
-        });
-      }
-      const state = held.get(ctx);
-      if (state?.approval && state.binding) {
+  const authorize = (outer: Stage): Stage => {
+    const inner = deps.stepUp ? deps.stepUp.authorize(outer) : outer;
+    return {
+      name: inner.name,
+      async run(ctx) {
         try {
-          await deps.approvals.consume(state.approval.id, state.binding);
+          await inner.run(ctx);
         } catch (err) {
-          if (!(err instanceof AirlockError) || err.code !== 'approval_invalid') throw err;
-          refuse(ctx, 'approval_invalid', err, { approvalId: state.approval.id });
+          if (!(err instanceof AirlockError) || err.code !== 'approval_required') throw err;
+          const binding = bindingFor(ctx);
+          if (!binding) throw err;
+          const last = [...ctx.trail].reverse().find((d) => d.stage === 'authorize');
+          const obligations = last?.detail?.obligations as
+            | { approval?: string[]; ttlMs?: number }
+            | undefined;
+          const granted = new Set(held.get(ctx)?.approval?.groups ?? []);
+          const groups = (obligations?.approval ?? []).filter((g) => !granted.has(g));
+          const rec = await deps.approvals.request({
+            binding,
+            groups,
+            requestId: ctx.requestId,
+            ...(obligations?.ttlMs !== undefined ? { ttlMs: obligations.ttlMs } : {}),
+          });
+          ctx.trail.push({
+            stage: 'obligations',
+            outcome: 'deny',
+            code: 'approval_required',
+            detail: { approvalId: rec.id, groups: rec.groups, expiresAt: rec.expiresAt },
+          });
+          throw new AirlockError('approval_required', {
+            detail: err.detail,
+            cause: err,
+            publicDetail: `Approval ${rec.id} is pending (approver group: ${rec.groups.join(', ') || 'any'}); see ${urlFor(rec.id)}. Once approved, repeat the identical request with header ${APPROVAL_HEADER}: ${rec.id}.`,
+          });
         }
-        ctx.trail.push({
-          stage: 'obligations',
-          outcome: 'allow',
-          detail: { approvalId: state.approval.id, approvedBy: state.approval.decidedBy, consumed: true },
-        });
-      }
-      if (state?.grant) {
-        await deps.breakGlass!.recordUse(state.grant.id);
-        ctx.trail.push({
-          stage: 'obligations',
-          outcome: 'allow',
-          detail: { breakGlass: state.grant.id, review: true },
-        });
-      }
-    },
-  });
+        const state = held.get(ctx);
+        if (state?.approval && state.binding) {
+          try {
+            await deps.approvals.consume(state.approval.id, state.binding);
+          } catch (err) {
+            if (!(err instanceof AirlockError) || err.code !== 'approval_invalid') throw err;
+            refuse(ctx, 'approval_invalid', err, { approvalId: state.approval.id });
+          }
+          ctx.trail.push({
+            stage: 'obligations',
+            outcome: 'allow',
+            detail: { approvalId: state.approval.id, approvedBy: state.approval.decidedBy, consumed: true },
+          });
+        }
+        if (state?.grant) {
+          await deps.breakGlass!.recordUse(state.grant.id);
+          ctx.trail.push({
+            stage: 'obligations',
+            outcome: 'allow',
+            detail: { breakGlass: state.grant.id, review: true },
+          });
+        }
+      },
+    };
+  };
 
   return { stage, context, authorize };
 }
