@@ -126,6 +126,11 @@ export const identityConfigSchema = z
       .min(1)
       .default('airlock')
       .describe('This gateway as an audience: required `aud` of tokens it accepts and issues.'),
+    unusedAfter: duration(
+      '365d',
+      '30d',
+      '`airlock doctor` flags API keys and local users not used for this long (credentials nobody needs are attack surface).',
+    ),
     jwt: z
       .strictObject({ issuers: z.array(jwtIssuerSchema).min(1) })
       .optional()

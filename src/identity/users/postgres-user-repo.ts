@@ -139,6 +139,14 @@ export function createPostgresUserRepo(conn: PgConn): UserRepo {
         (await q<SessionRow>('SELECT * FROM user_sessions WHERE token_hash = $1', [hash])).rows[0],
       );
     },
+    async lastActivity() {
+      const rows = (
+        await q<{ user_id: string; at: Date }>(
+          'SELECT user_id, max(last_seen_at) AS at FROM user_sessions GROUP BY user_id',
+        )
+      ).rows;
+      return new Map(rows.map((r) => [r.user_id, r.at.getTime()]));
+    },
     async touchSession(id, at) {
       await q('UPDATE user_sessions SET last_seen_at = $2 WHERE id = $1 AND last_seen_at < $2', [
         id,

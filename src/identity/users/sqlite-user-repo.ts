@@ -139,6 +139,13 @@ export function createSqliteUserRepo(db: SqliteDatabase): UserRepo {
           db.prepare('SELECT * FROM user_sessions WHERE token_hash = ?').get(hash) as SessionRow | undefined,
         ),
       ),
+    lastActivity: () =>
+      run(() => {
+        const rows = db
+          .prepare('SELECT user_id, max(last_seen_at) AS at FROM user_sessions GROUP BY user_id')
+          .all() as { user_id: string; at: number }[];
+        return new Map(rows.map((r) => [r.user_id, r.at]));
+      }),
     touchSession: (id, at) =>
       run(() => {
         db.prepare('UPDATE user_sessions SET last_seen_at = ? WHERE id = ? AND last_seen_at < ?').run(

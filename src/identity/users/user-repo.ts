@@ -58,6 +58,9 @@ export interface UserRepo {
   revokeSession(id: string, at: number): Promise<void>;
   /** Revokes every live session of the user (password change, disable, TOTP reset). */
   revokeUserSessions(userId: string, at: number): Promise<number>;
+  /** Latest session activity (login or later use) per user id; users who never logged in are absent.
+   *  Sessions are kept after they end, so this is the user's last use of the console. */
+  lastActivity(): Promise<Map<string, number>>;
 
   getThrottle(key: string): Promise<ThrottleState | undefined>;
   /** Atomically counts one failure (restarting from 1 after `resetAfterMs` of quiet); returns the count.
