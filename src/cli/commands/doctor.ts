@@ -3,34 +3,46 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig } from '../../config/load.ts';
-import type { DoctorCredential } from '../../egress/doctor.ts';
+import type { DoctorCredential, DoctorFinding } from '../../egress/doctor.ts';
 import { runDoctor } from '../../egress/doctor.ts';
 import { formatDoctorReport } from '../../egress/doctor-format.ts';
 import { AirlockError } from '../../errors.ts';
+import { parseDuration } from '../../identity/config.ts';
+import { collectCredentialUse, unusedCredentialFindings } from '../../identity/unused-credentials.ts';
+import { userRepoFor } from '../../identity/users/open-users.ts';
 import { privilegeFindings, readPrivilegeStatus } from '../../policy/privilege-doctor.ts';
+import { openSideConnection } from '../../secrets/side-connection.ts';
 import { openStore } from '../../store/open-store.ts';
 import { parseFlags, printJson, requireFlag } from '../args.ts';
 import { applyEgressPolicy } from '../runtime.ts';
 import type { CliCommand, CliIo } from '../types.ts';
 
-/** The store's live API keys, so credentials near or past their lifetime are reported (P2). A store
- *  that does not exist yet (a config before its first start) simply has none. */
+/** The store's live API keys, so credentials near or past their lifetime are reported (P2), and the
+ *  API keys and local users unused for identity.unusedAfter. A store that does not exist yet (a config
+ *  before its first start) simply has none. */
 async function apiKeyCredentials(
   loaded: Awaited<ReturnType<typeof loadConfig>>,
   io: CliIo,
-): Promise<DoctorCredential[]> {
+): Promise<{ credentials: DoctorCredential[]; unused: DoctorFinding[] }> {
   const { config, dataDir } = loaded;
-  if (config.store.driver === 'sqlite' && !existsSync(join(dataDir, config.store.path))) return [];
+  if (config.store.driver === 'sqlite' && !existsSync(join(dataDir, config.store.path)))
+    return { credentials: [], unused: [] };
   applyEgressPolicy(loaded, io);
   const store = await openStore(config.store, { dataDir });
+  const side = await openSideConnection(config.store, { dataDir });
   try {
     const keys = await store.listApiKeys();
-    return keys.map((k) => ({
-      id: `${k.kind} key ${k.id} (${k.prefix}…, owner ${k.owner})`,
-      kind: 'api_key',
-      expiresAt: k.expiresAt,
-    }));
+    const use = await collectCredentialUse({ store, users: userRepoFor(side) });
+    return {
+      credentials: keys.map((k) => ({
+        id: `${k.kind} key ${k.id} (${k.prefix}…, owner ${k.owner})`,
+        kind: 'api_key',
+        expiresAt: k.expiresAt,
+      })),
+      unused: unusedCredentialFindings(use, new Date(), parseDuration(config.identity.unusedAfter)),
+    };
   } finally {
+    await side.close();
     await store.close();
   }
 }
@@ -54,11 +66,13 @@ export const doctorCommand: CliCommand = {
       else io.stderr.write(`${err.detail}\n`);
       return 1;
     }
-    const report = runDoctor(loaded.config, {
+    const fromStore = await apiKeyCredentials(loaded, io);
+    const checked = runDoctor(loaded.config, {
       configPath: loaded.path,
       configDir: loaded.dir,
-      credentials: await apiKeyCredentials(loaded, io),
+      credentials: fromStore.credentials,
     });
+    const report = { ...checked, findings: [...checked.findings, ...fromStore.unused] };
     // P8: open and unreviewed break-glass grants and pending approvals, from this node's authz.sqlite.
     const privilege = readPrivilegeStatus(loaded.dataDir);
     const shown = { ...report, findings: [...report.findings, ...privilegeFindings(privilege)], privilege };
