@@ -270,6 +270,12 @@ export const errorCatalogue = {
     message: 'Method not found.',
     expose: true,
   },
+  mcp_content_not_found: {
+    status: 404,
+    type: 'invalid_request_error',
+    message: 'Unknown prompt or resource, or you do not have access to it.',
+    expose: true,
+  },
   mcp_session_not_found: {
     status: 404,
     type: 'invalid_request_error',
@@ -286,6 +292,12 @@ export const errorCatalogue = {
     status: 400,
     type: 'invalid_request_error',
     message: 'Unsupported MCP protocol version.',
+    expose: true,
+  },
+  mcp_invalid_params: {
+    status: 400,
+    type: 'invalid_request_error',
+    message: 'Invalid MCP request parameters.',
     expose: true,
   },
   mcp_header_mismatch: {
@@ -397,8 +409,15 @@ export const errorCatalogue = {
   model_transition_refused: {
     status: 409,
     type: 'invalid_request_error',
-    message: 'Model state change refused.',
-    expose: false,
+    message: 'Model state change refused: the version, alias or state does not allow it.',
+    expose: true,
+  },
+  model_two_person_required: {
+    status: 403,
+    type: 'permission_error',
+    message:
+      'Approving, activating and rolling back models needs two admins: propose it through the admin API and have a different admin approve it.',
+    expose: true,
   },
   // config and start-up (CLI only)
   config_invalid: {

@@ -13,7 +13,7 @@ import { createDlpEngine } from './dlp/engine.ts';
 import type { RequestTracer } from './evidence/tracing/request-tracer.ts';
 import type { AuditLogReader } from './evidence/types.ts';
 import { registerAdminAuditRoutes } from './http/admin-audit-routes.ts';
-import { createAdminRoute } from './http/admin-route.ts';
+import { type AdminRoute, createAdminRoute } from './http/admin-route.ts';
 import { registerAdminSurface } from './http/admin-surface.ts';
 import { createGatewayMetrics, type GatewayMetrics } from './http/metrics.ts';
 import { registerOpenAiSurface } from './http/openai-surface.ts';
@@ -73,8 +73,9 @@ export interface GatewayDeps {
   readonly pdp?: DecisionPoint;
   /** Console sessions of local users (the users plane). */
   readonly sessionAuthenticator?: Authenticator;
-  /** Extra admin-listener routes (login, logout, TOTP enrolment). */
-  readonly adminRoutes?: (app: FastifyInstance) => void;
+  /** Extra admin-listener routes (login, logout, TOTP enrolment, model custody); `route` runs an
+   *  operation through the admin pipeline. */
+  readonly adminRoutes?: (app: FastifyInstance, route: AdminRoute) => void;
   /** Task-token revocations and signing keys in the store, shared by replicas (start.ts). */
   readonly tokenStore?: TaskTokenStore;
 }
@@ -259,7 +260,7 @@ export function createGateway(config: AirlockConfig, deps: GatewayDeps): Gateway
       registerAdminAuditRoutes(admin.app, { route: createAdminRoute(adminRouteDeps), log: deps.auditReader });
     deps.privilege?.registerAdminRoutes(admin.app, createAdminRoute(adminRouteDeps));
     identity.registerAdminRoutes(admin.app, createAdminRoute(adminRouteDeps));
-    deps.adminRoutes?.(admin.app);
+    deps.adminRoutes?.(admin.app, createAdminRoute(adminRouteDeps));
     registerHealthRoutes(admin, deps, metrics);
     listeners.push(admin);
   }

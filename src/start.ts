@@ -6,7 +6,12 @@ import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import { durationMs } from './config/duration.ts';
 import type { LoadedConfig } from './config/load.ts';
+import { registerModelRoutes } from './custody/admin-routes.ts';
+import { measureAdapters } from './custody/measured-adapter.ts';
+import { custodyDbPath } from './custody/open.ts';
 import { createCustodyRuntime } from './custody/runtime.ts';
+import { createVersionMetrics } from './custody/version-metrics.ts';
+import { openSqliteVersionStats } from './custody/version-stats-sqlite.ts';
 import { createDlpEngine } from './dlp/engine.ts';
 import { egressChildOptions } from './egress/child-options.ts';
 import type { EgressEvent } from './egress/denial.ts';
@@ -19,6 +24,7 @@ import { openTracing } from './evidence/tracing/open.ts';
 import type { AuditEventType } from './evidence/types.ts';
 import { openCosignPublisher } from './evidence/witness/wiring.ts';
 import { createGateway, type Gateway } from './gateway.ts';
+import { createGatewayMetrics } from './http/metrics.ts';
 import { type AuditSink, toJsonObject } from './http/stages/record.ts';
 import { createTaskTokenStore } from './identity/task-token-store.ts';
 import { registerLoginRoutes } from './identity/users/login-routes.ts';
@@ -231,8 +237,20 @@ export async function startAirlock(loaded: LoadedConfig, opts: StartOptions): Pr
       embeddedBaseUrl: (name) => workers.get(name)?.baseUrl(),
     });
     cleanup.push(() => closeAdapters(adapters));
+    // Per model version metrics (Prometheus + hourly aggregates in custody.db for `models compare`).
+    const metrics = createGatewayMetrics();
+    const versionStats = openSqliteVersionStats(custodyDbPath(dataDir));
+    const versionMetrics = createVersionMetrics({
+      registry: metrics.registry,
+      store: versionStats,
+      onError: (err) => logger.warn({ err: String(err) }, 'model version statistics not saved'),
+    });
+    cleanup.push(async () => {
+      versionMetrics.close();
+      versionStats.close();
+    });
     const router = createRouter(config, {
-      adapters,
+      adapters: measureAdapters(adapters, { metrics: versionMetrics, versionOf: custody.versionOf }),
       admit: custody.refusal,
       verify: custody.verifiers,
       onEvent: (e) => logger.info({ event: `router.${e.type}`, ...e }, 'router event'),
@@ -253,6 +271,7 @@ export async function startAirlock(loaded: LoadedConfig, opts: StartOptions): Pr
     });
     cleanup.push(async () => privilege.close());
     const gateway = createGateway(config, {
+      metrics,
       privilege,
       store,
       router,
@@ -267,7 +286,8 @@ export async function startAirlock(loaded: LoadedConfig, opts: StartOptions): Pr
       ...(opened ? { auditReader: opened.log } : {}),
       sessionAuthenticator: users.authenticator,
       tokenStore: createTaskTokenStore({ connection: vaultOpened.connection, vault: vaultOpened.vault }),
-      adminRoutes: (app) => {
+      adminRoutes: (app, route) => {
+        registerModelRoutes(app, { route, inventory: custody.inventory, proposals: custody.proposals });
         registerLoginRoutes(app, { users: users.users, sessions: users.sessions });
         registerStepUpRoutes(app, { sessions: users.sessions, stepUp: privilege.stepUp });
       },

@@ -242,6 +242,17 @@ export const configSchema = z
           message: `no upstream named "${b.upstream}"`,
         });
     });
+    const embedded = new Set(cfg.upstreams.filter((u) => u.kind === 'embedded').map((u) => u.name));
+    cfg.custody.exempt.forEach((x, i) => {
+      if (!names.has(x.upstream) || embedded.has(x.upstream))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['custody', 'exempt', i, 'upstream'],
+          message: embedded.has(x.upstream)
+            ? `"${x.upstream}" is embedded: its worker loads only approved artefacts; import and approve the model instead`
+            : `no upstream named "${x.upstream}"`,
+        });
+    });
     const aliases = new Set<string>();
     cfg.models.forEach((m, i) => {
       if (aliases.has(m.alias))

@@ -27,9 +27,33 @@ export const custodyConfigSchema = z
       .describe('Accept imports without a manifest signature. Off by default: an unsigned model is refused.'),
     enforce: z
       .boolean()
-      .default(false)
+      .default(true)
       .describe(
-        'Refuse to load or route to anything not approved or active in the inventory: embedded workers load only approved GGUF files, and every (upstream, model) target must appear in `serve`. Off by default until every upstream kind has a verifier (today: embedded and ollama).',
+        'Refuse to load or route to anything not approved or active in the inventory: embedded workers load only approved GGUF files (re-hashed before every start), and every external (upstream, model) target must be bound in `serve` and verified, or listed in `exempt`. On by default; `airlock init` imports, approves and activates its demo model.',
+      ),
+    twoPerson: z
+      .boolean()
+      .default(true)
+      .describe(
+        'Approving a version, activating it and rolling an alias back are proposals that a different admin approves through the admin API (`airlock models approve|activate|rollback --url`, then `airlock models proposals approve ID`). Suspend, deprecate and revoke take effect at once: they only ever stop serving. `airlock doctor` warns when off.',
+      ),
+    exempt: z
+      .array(
+        z.strictObject({
+          upstream: z.string().describe('Name of an upstream.'),
+          model: z
+            .string()
+            .optional()
+            .describe('Model name as the upstream knows it; omitted: every model of the upstream.'),
+          reason: z
+            .string()
+            .min(8)
+            .describe('Why this target is served without custody (recorded; shown by `airlock doctor`).'),
+        }),
+      )
+      .default([])
+      .describe(
+        'The explicit escape hatch: external targets routed to without an inventory binding or backend verification (for example an OpenAI-compatible server whose weights airlock cannot see). Every entry is a P7 exception that `airlock doctor` warns about.',
       ),
     serve: z
       .array(

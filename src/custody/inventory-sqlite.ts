@@ -5,6 +5,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { AirlockError } from '../errors.ts';
+import { createSqliteProposalRepo, PROPOSALS_SCHEMA, type ProposalRepo } from './proposals-sqlite.ts';
 import type { ModelState, ModelVersionRecord } from './types.ts';
 
 const SCHEMA = `
@@ -56,6 +57,8 @@ export interface InventoryRepo {
   /** Runs several writes in one transaction. */
   transaction<T>(fn: () => T): T;
   setAlias(alias: string, versionId: string, at: string, event: object): void;
+  /** Two-person model changes, in the same database (see proposals.ts). */
+  readonly proposals: ProposalRepo;
   close(): void;
 }
 
@@ -73,6 +76,7 @@ export function openSqliteInventory(path: string): InventoryRepo {
     db.pragma('synchronous = FULL');
     db.pragma('foreign_keys = ON');
     db.exec(SCHEMA);
+    db.exec(PROPOSALS_SCHEMA);
   } catch (err) {
     throw new AirlockError('store_unavailable', { detail: `custody: cannot open ${path}`, cause: err });
   }
@@ -103,7 +107,14 @@ export function openSqliteInventory(path: string): InventoryRepo {
     history: db.prepare('INSERT INTO custody_history (at, event) VALUES (?, ?)'),
   };
   let own = 0;
+  const proposals = createSqliteProposalRepo(db);
   return {
+    proposals: {
+      insert: (p) => run(() => proposals.insert(p)),
+      get: (id) => run(() => proposals.get(id)),
+      list: (status) => run(() => proposals.list(status)),
+      decide: (id, to, by, at) => run(() => proposals.decide(id, to, by, at)),
+    },
     version: () => run(() => (db.pragma('data_version', { simple: true }) as number) * 1_000_000 + own),
     load: () =>
       run(() => ({

@@ -10,6 +10,7 @@ import { createInventory, type Inventory } from './inventory.ts';
 import { openSqliteInventory } from './inventory-sqlite.ts';
 import { parseTrustedKeys, type TrustedKey } from './manifest.ts';
 import { type ModelSigningTrust, parseModelSigningTrust } from './model-signing.ts';
+import { createModelProposals, type ModelProposals } from './proposals.ts';
 import type { CustodyEvent } from './types.ts';
 
 export function custodyDbPath(dataDir: string): string {
@@ -53,6 +54,8 @@ export async function loadConfigWithCustody(
 export interface OpenedCustody {
   readonly inventory: Inventory;
   readonly trustedKeys: readonly TrustedKey[];
+  /** Approve, activate and rollback as proposals (two-person when custody.twoPerson). */
+  readonly proposals: ModelProposals;
   /** custody.modelSigning plus the Ed25519 custody.trustedKeys, for model-signing bundles. */
   readonly modelSigning: ModelSigningTrust;
   close(): void;
@@ -68,9 +71,13 @@ export function openCustody(
     config.modelSigning ?? { publicKeys: [], certificateAuthorities: [] },
   );
   const modelSigning = { keys: [...pinned.keys, ...trustedKeys], authorities: pinned.authorities };
-  const inventory = createInventory({
-    repo: openSqliteInventory(custodyDbPath(dataDir)),
+  const repo = openSqliteInventory(custodyDbPath(dataDir));
+  const inventory = createInventory({ repo, ...(onEvent ? { onEvent } : {}) });
+  const proposals = createModelProposals({
+    inventory,
+    repo,
+    twoPerson: config.twoPerson,
     ...(onEvent ? { onEvent } : {}),
   });
-  return { inventory, trustedKeys, modelSigning, close: () => inventory.close() };
+  return { inventory, trustedKeys, proposals, modelSigning, close: () => inventory.close() };
 }

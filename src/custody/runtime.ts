@@ -2,20 +2,27 @@
 // the inventory (kept fresh from custody.db), the serving gate the router asks on every request, a
 // verifier per Ollama upstream for the router's health round, and the check the worker supervisor
 // runs before each (re)start. With `enforce: false` nothing is refused; the inventory still records.
+// `exempt` targets are the explicit, doctor-reported exceptions for backends airlock cannot verify.
 import type { UpstreamConfig } from '../config/schema.ts';
 import type { CustodyConfig } from './config.ts';
 import type { Inventory } from './inventory.ts';
 import { openCustody } from './open.ts';
+import type { ModelProposals } from './proposals.ts';
 import { createServingGate, type ServingGate, verifyArtefactAtPath } from './serving.ts';
 import type { CustodyEvent } from './types.ts';
 
 export interface CustodyRuntime {
   readonly inventory: Inventory;
+  /** Approve, activate and rollback as (two-person) proposals; the admin API serves them. */
+  readonly proposals: ModelProposals;
   readonly enforce: boolean;
   /** Synchronous per-target admission; undefined = admitted, a string = why not. */
   refusal(upstream: string, model: string): string | undefined;
   /** Extra health verifiers by upstream name (Ollama: /api/tags + /api/show against the inventory). */
   readonly verifiers: ReadonlyMap<string, (signal: AbortSignal) => Promise<boolean>>;
+  /** Which inventory version a target serves now (for per-version metrics); undefined when unknown
+   *  (an exempt or unbound target). */
+  versionOf(upstream: string, model: string): { id: string; digest: string } | undefined;
   /** Before a worker loads `modelPath`: re-hash and refuse anything not approved (no-op when not enforced). */
   beforeWorkerLoad(upstream: string, modelPath: string): Promise<void>;
   close(): void;
@@ -45,11 +52,20 @@ export function createCustodyRuntime(
     }
   // Digest each embedded worker was verified with at its last (re)start.
   const workerDigest = new Map<string, string>();
+  const exempt = (upstream: string, model: string) =>
+    config.exempt.some((x) => x.upstream === upstream && (x.model === undefined || x.model === model));
+  const idFor = (digest: string): string | undefined => {
+    const holders = inventory.byDigest(digest);
+    return (holders.find((v) => v.state === 'active') ?? holders.find((v) => v.state === 'approved'))?.id;
+  };
+  const bindings = new Map(config.serve.map((b) => [`${b.upstream}\u0000${b.model}`, b]));
   return {
     inventory,
+    proposals: opened.proposals,
     enforce: config.enforce,
     refusal(upstream, model) {
       if (!config.enforce) return undefined;
+      if (!embedded.has(upstream) && exempt(upstream, model)) return undefined;
       if (embedded.has(upstream)) {
         const d = workerDigest.get(upstream);
         if (d === undefined) return `${upstream}: worker model not verified`;
@@ -60,6 +76,19 @@ export function createCustodyRuntime(
       return gate.reason(upstream, model);
     },
     verifiers,
+    versionOf(upstream, model) {
+      if (embedded.has(upstream)) {
+        const d = workerDigest.get(upstream);
+        const id = d === undefined ? undefined : idFor(d);
+        return id === undefined ? undefined : { id, digest: d! };
+      }
+      const d = gate.expectedDigest(upstream, model);
+      if (d === undefined) return undefined;
+      const b = bindings.get(`${upstream}\u0000${model}`);
+      const v = b ? (inventory.get(b.version) ?? inventory.resolveAlias(b.version)) : undefined;
+      const id = v?.id ?? idFor(d);
+      return id === undefined ? undefined : { id, digest: d };
+    },
     async beforeWorkerLoad(upstream, modelPath) {
       if (!config.enforce) return;
       workerDigest.delete(upstream);

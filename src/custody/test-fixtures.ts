@@ -30,6 +30,8 @@ export function testEnclave(
   opts: {
     trusted?: readonly { name: string; key: TestKey }[];
     allowUnsigned?: boolean;
+    /** custody.twoPerson, written only when given (the default is on). */
+    twoPerson?: boolean;
     extraYaml?: string;
   } = {},
 ): { dir: string; config: string; dataDir: string } {
@@ -45,7 +47,7 @@ listeners:
   client: { port: 0 }
 custody:
   allowUnsigned: ${opts.allowUnsigned === true}
-  trustedKeys:${keys ? `\n${keys}` : ' []\n'}${opts.extraYaml ?? ''}`;
+${opts.twoPerson !== undefined ? `  twoPerson: ${opts.twoPerson}\n` : ''}  trustedKeys:${keys ? `\n${keys}` : ' []\n'}${opts.extraYaml ?? ''}`;
   const config = join(dir, 'airlock.yaml');
   writeFileSync(config, yaml);
   return { dir, config, dataDir };

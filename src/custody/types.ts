@@ -107,4 +107,21 @@ export type CustodyEvent =
       readonly rollback: boolean;
       readonly actor: string;
       readonly reason?: string;
+    }
+  | {
+      readonly type: 'model.proposed';
+      readonly proposal: string;
+      readonly action: 'approve' | 'activate' | 'rollback';
+      readonly id: string;
+      readonly digest: string;
+      readonly alias: string | null;
+      readonly actor: string;
+      readonly reason?: string;
+    }
+  | {
+      readonly type: 'model.proposal_approved' | 'model.proposal_rejected';
+      readonly proposal: string;
+      readonly action: 'approve' | 'activate' | 'rollback';
+      readonly id: string;
+      readonly actor: string;
     };

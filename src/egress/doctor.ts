@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { AirlockConfig } from '../config/schema.ts';
+import { custodyFindings } from '../custody/doctor-findings.ts';
 import { type AddressScope, addressScope, canonicalIp, isInternalScope, normaliseName } from './address.ts';
 import { backendAdvice } from './doctor-backends.ts';
 import { credentialFindings, listenerFindings } from './doctor-hygiene.ts';
@@ -240,6 +241,7 @@ export function runDoctor(config: AirlockConfig, opts: DoctorOptions = {}): Doct
   findings.push(...listenerFindings(config, dir));
   const credentials = typeof opts.credentials === 'function' ? opts.credentials() : (opts.credentials ?? []);
   findings.push(...credentialFindings(credentials, now));
+  findings.push(...custodyFindings(config));
 
   const guard = isEgressGuardInstalled() ? 'active' : 'installed at serve';
   findings.push({

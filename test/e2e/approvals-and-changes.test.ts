@@ -46,6 +46,8 @@ describe('approvals and two-person changes', () => {
         dataDir: '.',
         listeners: { client: { host: '127.0.0.1', port: 0 }, admin: { host: '127.0.0.1', port: 0 } },
         upstreams: [{ name: 'mock', kind: 'openai', baseUrl: upstream.url }],
+        // A loopback mock has no weights to verify: the P7 exception is stated, as an operator would.
+        custody: { exempt: [{ upstream: 'mock', reason: 'loopback mock upstream in a test' }] },
         models: [
           { alias: 'guarded', targets: [{ upstream: 'mock', model: 'x' }] },
           { alias: 'open', targets: [{ upstream: 'mock', model: 'y' }] },

@@ -57,6 +57,8 @@ describe('audit exports and traces through airlock serve', () => {
         dataDir: '.',
         listeners: { client: { host: '127.0.0.1', port: 0 } },
         upstreams: [{ name: 'mock', kind: 'openai', baseUrl: upstream.url }],
+        // A loopback mock has no weights to verify: the P7 exception is stated, as an operator would.
+        custody: { exempt: [{ upstream: 'mock', reason: 'loopback mock upstream in a test' }] },
         models: [{ alias: 'm', targets: [{ upstream: 'mock', model: 'x' }] }],
         audit: { checkpointInterval: '100ms', exports: [{ kind: 'jsonl', path: 'exports/audit.jsonl' }] },
         tracing: { endpoint: `http://127.0.0.1:${otlpPort}/v1/traces`, interval: '100ms' },

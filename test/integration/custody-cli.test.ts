@@ -42,7 +42,8 @@ async function run(
 const models = (...argv: string[]) => run(modelsCommand, ...argv);
 
 const release = testKey();
-const a = testEnclave({ trusted: [{ name: 'release', key: release }] });
+// One operator drives this walk-through locally; the two-person flow has its own test.
+const a = testEnclave({ trusted: [{ name: 'release', key: release }], twoPerson: false });
 const b = testEnclave({ trusted: [{ name: 'release', key: release }] });
 after(() => {
   rmSync(a.dir, { recursive: true, force: true });

@@ -178,6 +178,8 @@ function writeConfig(dir: string, upstreamUrl: string, extra: Record<string, unk
       dataDir: '.',
       listeners: { client: { host: '127.0.0.1', port: 0 } },
       upstreams: [{ name: 'mock', kind: 'openai', baseUrl: upstreamUrl, health: { interval: '1h' } }],
+      // A loopback mock has no weights to verify: the P7 exception is stated, as an operator would.
+      custody: { exempt: [{ upstream: 'mock', reason: 'loopback mock upstream in a test' }] },
       models: [{ alias: 'm', targets: [{ upstream: 'mock', model: 'x' }] }],
       quotas: { perKey: { requestsPerMinute: 1_000_000, concurrency: 1024, tokensPerDay: 1_000_000_000 } },
       ...extra,

@@ -53,6 +53,8 @@ before(() => {
     trustedKeys: [{ name: 'release', publicKey: release.publicKey }],
     allowUnsigned: false,
     enforce: true,
+    twoPerson: false,
+    exempt: [],
     serve: [],
   });
 });
@@ -125,7 +127,14 @@ describe('custody: import refuses', () => {
 
   it('a symlink inside a folder import', async () => {
     const e = testEnclave({ allowUnsigned: true });
-    const c = openCustody(e.dataDir, { trustedKeys: [], allowUnsigned: true, enforce: true, serve: [] });
+    const c = openCustody(e.dataDir, {
+      trustedKeys: [],
+      allowUnsigned: true,
+      enforce: true,
+      twoPerson: false,
+      exempt: [],
+      serve: [],
+    });
     try {
       const dir = join(e.dir, 'm');
       mkdirSync(dir);
@@ -229,6 +238,8 @@ describe('custody: serving refuses', () => {
       trustedKeys: [],
       allowUnsigned: false,
       enforce: true,
+      twoPerson: false,
+      exempt: [],
       serve: [],
     });
     cli.inventory.transition('serve@1', 'revoked', { actor: 'cli:op', reason: 'backdoor report' });
@@ -326,6 +337,8 @@ describe('custody runtime (what start.ts wires)', () => {
         trustedKeys: [{ name: 'release', publicKey: release.publicKey }],
         allowUnsigned: false,
         enforce: true,
+        twoPerson: false,
+        exempt: [],
         serve: [],
       },
       {

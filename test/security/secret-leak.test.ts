@@ -55,6 +55,8 @@ test('a vault secret never appears in logs, errors, metrics, traces, audit entri
         dataDir: '.',
         listeners: { client: { host: '127.0.0.1', port: 0 } },
         upstreams: [{ name: 'mock', kind: 'openai', baseUrl: upstream.url, apiKey: 'secret:UPSTREAM_TOKEN' }],
+        // A loopback mock has no weights to verify: the P7 exception is stated, as an operator would.
+        custody: { exempt: [{ upstream: 'mock', reason: 'loopback mock upstream in a test' }] },
         models: [{ alias: 'm', targets: [{ upstream: 'mock', model: 'x' }] }],
         logging: { level: 'debug' },
         audit: { checkpointInterval: '100ms', exports: [{ kind: 'jsonl', path: 'exports/audit.jsonl' }] },

@@ -1,10 +1,15 @@
 // airlock init --data DIR — a working data folder on embedded defaults: config, server secrets
-// (0600), the generated demo model, a bootstrap admin key and a first client key, each shown once.
+// (0600), the generated demo model (signed with a new custody key, imported, approved and active, so
+// custody is enforced from the first start), a bootstrap admin key and a first client key, each
+// shown once.
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { stringify } from 'yaml';
+import { createCustodyKey, importInitialModel } from '../../custody/bootstrap.ts';
+import { openCustody } from '../../custody/open.ts';
 import { createKeyServiceFor } from '../../gateway.ts';
+import { toJsonObject } from '../../http/stages/record.ts';
 import { writeDemoModel } from '../../inference/worker/demo-model.ts';
 import { parseFlags, printJson, requireFlag, UsageError } from '../args.ts';
 import { openCliRuntime } from '../runtime.ts';
@@ -13,7 +18,10 @@ import type { CliCommand } from '../types.ts';
 const usage =
   'usage: airlock init --data DIR [--port N] [--json]\n  Creates DIR/airlock.yaml; the admin surface listens on port N+1.';
 
-export function defaultConfig(port: number): Record<string, unknown> {
+export function defaultConfig(
+  port: number,
+  custodyKey: { name: string; publicKey: string },
+): Record<string, unknown> {
   return {
     version: 1,
     dataDir: '.',
@@ -31,6 +39,8 @@ export function defaultConfig(port: number): Record<string, unknown> {
     ],
     keys: { maxTtl: '90d', rotationOverlap: '24h' },
     quotas: { perKey: { requestsPerMinute: 600, concurrency: 16 } },
+    // The installer's custody key signed the demo model; enforce and twoPerson are on by default.
+    custody: { trustedKeys: [custodyKey] },
     // A unique origin per install, so checkpoints of two logs can never be confused.
     audit: { origin: `airlock.local/${randomBytes(6).toString('hex')}` },
   };
@@ -52,15 +62,43 @@ export const initCommand: CliCommand = {
     const configPath = join(dir, 'airlock.yaml');
     if (existsSync(configPath)) throw new UsageError(`${configPath} already exists; pick an empty folder`);
     mkdirSync(join(dir, 'models'), { recursive: true, mode: 0o700 });
+    const custodyKey = await createCustodyKey(dir);
     writeFileSync(
       configPath,
-      `# airlock configuration — see docs/config.md\n${stringify(defaultConfig(port))}`,
+      `# airlock configuration — see docs/config.md\n${stringify(defaultConfig(port, custodyKey.trusted))}`,
       { mode: 0o600 },
     );
-    await writeDemoModel(join(dir, 'models', 'demo.gguf'));
+    const modelPath = join(dir, 'models', 'demo.gguf');
+    await writeDemoModel(modelPath);
 
     const runtime = await openCliRuntime(configPath, io);
     try {
+      const pending: Promise<unknown>[] = [];
+      const custody = openCustody(runtime.loaded.dataDir, runtime.loaded.config.custody, (e) =>
+        pending.push(
+          runtime.audit.append({
+            type: 'admin.change',
+            outcome: 'info',
+            principal: { kind: 'cli', id: 'airlock-init' },
+            detail: toJsonObject({ change: e.type, ...e }),
+          }),
+        ),
+      );
+      try {
+        await importInitialModel({
+          dataDir: runtime.loaded.dataDir,
+          inventory: custody.inventory,
+          trustedKeys: custody.trustedKeys,
+          signingKey: custodyKey.privateKey,
+          modelPath,
+          name: 'demo',
+          version: '1',
+          alias: 'demo',
+        });
+      } finally {
+        custody.close();
+        await Promise.all(pending);
+      }
       const keys = createKeyServiceFor(runtime.loaded.config, {
         store: runtime.store,
         dataDir: runtime.loaded.dataDir,

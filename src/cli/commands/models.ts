@@ -3,6 +3,7 @@
 // appended to the audit log before the command reports success.
 import { generateKeyPairSync } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
+import { durationMs } from '../../config/duration.ts';
 import { stderrProgress } from '../../custody/digest.ts';
 import { exportBundle, importModel } from '../../custody/import.ts';
 import type { Inventory } from '../../custody/inventory.ts';
@@ -16,6 +17,8 @@ import { toJsonObject } from '../../http/stages/record.ts';
 import { parseFlags, printJson, requireFlag, UsageError } from '../args.ts';
 import { openCliRuntime } from '../runtime.ts';
 import type { CliCommand } from '../types.ts';
+import { compareVersions, formatComparison } from './models-compare.ts';
+import { proposalLine, proposeThroughAdmin, runProposals } from './models-proposals.ts';
 
 const usage = `usage:
   airlock models import PATH --config FILE [--signature SIG] [--allow-flagged-template] [--json]
@@ -28,6 +31,8 @@ const usage = `usage:
   airlock models rollback ALIAS NAME@VERSION --config FILE [--reason TEXT] [--json]
   airlock models verify NAME@VERSION --config FILE [--json]
   airlock models export-bundle NAME@VERSION --out DIR --key KEYFILE --config FILE [--json]
+  airlock models proposals [list [--status S] | approve ID | reject ID] --config FILE [--url URL] [--json]
+  airlock models compare A B --config FILE [--since 24h] [--json]
   airlock models keygen --out KEYFILE [--json]
 PATH is a bundle folder (airlock-model.json + airlock-model.json.sig + files), a manifest, or an
 artefact; or a model folder (or file) signed with OpenSSF model signing: model.sig (a Sigstore
@@ -35,7 +40,11 @@ bundle) inside it or given with --signature, verified offline against custody.mo
 pinned public key or CA) — pass --version V, the name defaults to the signed model name.
 The signature must verify against a key in custody.trustedKeys; unsigned imports are
 refused unless custody.allowUnsigned is true. States: imported → approved → active; suspended,
-deprecated, revoked (final). Only approved and active versions are loaded or routed to.`;
+deprecated, revoked (final). Only approved and active versions are loaded or routed to.
+With custody.twoPerson (the default), approve, activate and rollback are proposals made through the
+admin API (--url or AIRLOCK_URL, AIRLOCK_ADMIN_KEY) that a different admin approves with
+\`models proposals approve ID\`; suspend, deprecate and revoke act at once. compare reads the
+per-version statistics the gateway keeps (requests, error rate, time to first token, tokens/s).`;
 
 const subs = [
   'import',
@@ -50,6 +59,8 @@ const subs = [
   'verify',
   'export-bundle',
   'keygen',
+  'proposals',
+  'compare',
 ];
 
 const transitions = {
@@ -132,6 +143,9 @@ export const modelsCommand: CliCommand = {
         reason: { type: 'string' },
         out: { type: 'string' },
         key: { type: 'string' },
+        url: { type: 'string' },
+        status: { type: 'string' },
+        since: { type: 'string' },
         json: { type: 'boolean' },
       },
       2,
@@ -142,8 +156,8 @@ export const modelsCommand: CliCommand = {
       else io.stdout.write(`${text}\n`);
     };
     if (sub === 'keygen') return keygen(requireFlag(values.out, 'out'), say);
-    const want = sub === 'rollback' ? 2 : sub === 'list' ? 0 : 1;
-    if (positionals.length !== want)
+    const want = sub === 'rollback' || sub === 'compare' ? 2 : sub === 'list' ? 0 : 1;
+    if (sub !== 'proposals' && positionals.length !== want)
       throw new UsageError(
         `${sub} expects ${want === 0 ? 'no arguments' : want === 1 ? 'one argument' : 'ALIAS and NAME@VERSION'}`,
       );
@@ -152,6 +166,59 @@ export const modelsCommand: CliCommand = {
     const { loaded, custody } = await loadConfigWithCustody(requireFlag(values.config, 'config'));
     const actor = `cli:${io.env.USER ?? 'unknown'}`;
     const reason = values.reason;
+
+    if (sub === 'proposals')
+      return runProposals(io, loaded, {
+        url: values.url,
+        positionals,
+        ...(values.status !== undefined ? { status: values.status } : {}),
+        json,
+      });
+    if (sub === 'compare') {
+      let sinceMs: number;
+      try {
+        sinceMs = durationMs(values.since ?? '24h');
+      } catch {
+        throw new UsageError('--since takes a duration such as 1h, 24h or 7d');
+      }
+      const opened = openCustody(loaded.dataDir, custody);
+      try {
+        const c = compareVersions(opened.inventory, loaded.dataDir, positionals as [string, string], sinceMs);
+        if (json) printJson(io.stdout, c);
+        else io.stdout.write(formatComparison(c));
+        return 0;
+      } finally {
+        opened.close();
+      }
+    }
+    // Two-person custody: approve, activate and rollback become proposals on the admin API.
+    if (custody.twoPerson && (sub === 'approve' || sub === 'activate' || sub === 'rollback')) {
+      const opened = openCustody(loaded.dataDir, custody);
+      let version: string;
+      try {
+        const inv = opened.inventory;
+        if (sub === 'rollback') {
+          const current = inv.resolveAlias(positionals[0]!);
+          const ref = positionals[1]!;
+          version = (inv.get(ref) ?? (current ? inv.get(`${current.name}@${ref}`) : undefined))?.id ?? ref;
+        } else version = find(inv, positionals[0]!).id;
+      } finally {
+        opened.close();
+      }
+      const alias = sub === 'rollback' ? positionals[0] : values.alias;
+      const p = await proposeThroughAdmin(io, loaded, values.url, {
+        action: sub,
+        version,
+        ...(alias !== undefined ? { alias } : {}),
+        ...(reason !== undefined ? { reason } : {}),
+      });
+      say(
+        p,
+        `${proposalLine(p)}
+${p.status === 'proposed' ? `a different admin approves it with: airlock models proposals approve ${p.id} --config FILE --url URL` : ''}`.trimEnd(),
+      );
+      return 0;
+    }
 
     // Read-only subcommands touch neither the store nor the audit log.
     if (sub === 'list' || sub === 'show' || sub === 'verify' || sub === 'export-bundle') {
