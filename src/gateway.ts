@@ -34,6 +34,9 @@ import type { TaskTokenStore } from './identity/task-token-store.ts';
 import type { Authenticator } from './identity/types.ts';
 import type { Router } from './inference/types.ts';
 import { createMcpApprovals } from './mcp/approvals.ts';
+import { createMcpContent } from './mcp/content.ts';
+import { createPolicyContentAuthorizer } from './mcp/content-authorizer.ts';
+import { createContentCatalog } from './mcp/content-catalog.ts';
 import type { McpPlane } from './mcp/plane.ts';
 import { createPolicyToolAuthorizer } from './mcp/policy-authorizer.ts';
 import { createMcpRecordStage } from './mcp/record.ts';
@@ -216,6 +219,12 @@ export function createGateway(config: AirlockConfig, deps: GatewayDeps): Gateway
       authenticate: authenticateClient,
       authorize: createPolicyToolAuthorizer(pdp, mcpApprovals ? { context: mcpApprovals.context } : {}),
       ...(mcpApprovals ? { wrapAuthorize: mcpApprovals.wrap } : {}),
+      // Prompts and resources of the upstreams, decided per caller like tools (P4).
+      content: createMcpContent({
+        catalog: createContentCatalog({ upstreams: deps.mcp.upstreams }),
+        authorize: createPolicyContentAuthorizer(pdp),
+        inspect: { engine: dlp, actions: config.dlp.actions },
+      }),
       inspect: { engine: dlp, actions: config.dlp.actions },
       record: createMcpRecordStage({ sink: deps.audit, hasher }),
       extraStages: [quota],

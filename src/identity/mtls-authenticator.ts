@@ -32,6 +32,9 @@ export interface MtlsAuthenticator extends Authenticator {
 }
 
 const MAX_DEPTH = 6;
+/** Verified chains remembered; the map is emptied when full (a flood of distinct certificates only
+ *  costs the full check each, as it would without the cache). */
+const MAX_VERIFIED = 1024;
 
 export function parsePemBundle(pem: string, source: string): X509Certificate[] {
   const blocks = pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
@@ -108,9 +111,22 @@ export function createMtlsAuthenticator(
       : { kind: 'reject', code: 'invalid_client_certificate' };
   };
 
+  // A chain's verdict depends only on its DER bytes, the bundle and the workloads (both fixed at
+  // start-up) and the time: a verified chain is remembered with the window in which every
+  // certificate involved is valid, so a keep-alive client or a repeat connection skips the parse and
+  // the signature checks. Node's per-handshake verdict (`authorized`) is still checked every time.
+  const verified = new Map<string, { notBefore: number; notAfter: number; principal: IdentityPrincipal }>();
+
   async function authenticate(req: TlsAuthRequest): Promise<AuthResult> {
     const peer = req.peer;
     if (!peer || peer.chain.length === 0) return { kind: 'abstain' };
+    const cacheKey = `${req.surface}:${peer.chain.map((d) => d.toString('base64')).join('.')}`;
+    const hit = peer.authorized ? verified.get(cacheKey) : undefined;
+    if (hit) {
+      const t = now();
+      if (t >= hit.notBefore && t <= hit.notAfter) return { kind: 'authenticated', principal: hit.principal };
+      verified.delete(cacheKey);
+    }
     let leaf: X509Certificate;
     let intermediates: X509Certificate[];
     try {
@@ -152,6 +168,13 @@ export function createMtlsAuthenticator(
         spiffeId: spiffe.id,
       },
     };
+    const involved = [leaf, ...intermediates, ...anchors];
+    if (verified.size >= MAX_VERIFIED) verified.clear();
+    verified.set(cacheKey, {
+      notBefore: Math.max(...involved.map((c) => c.validFromDate.getTime())),
+      notAfter: Math.min(...involved.map((c) => c.validToDate.getTime())),
+      principal,
+    });
     return { kind: 'authenticated', principal };
   }
 

@@ -79,6 +79,7 @@ const RPC_CODE: Partial<Record<ErrorCode, number>> = {
   method_not_allowed: RPC.invalidRequest,
   mcp_method_not_found: RPC.methodNotFound,
   tool_not_found: RPC.invalidParams,
+  mcp_content_not_found: RPC.invalidParams,
   mcp_session_not_found: RPC.notFound,
   origin_not_allowed: RPC.forbidden,
   forbidden: RPC.forbidden,

@@ -7,12 +7,26 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import {
   CallToolResultSchema,
+  GetPromptResultSchema,
+  ListPromptsResultSchema,
+  ListResourcesResultSchema,
+  ListResourceTemplatesResultSchema,
+  ReadResourceResultSchema,
   McpError,
   ErrorCode as McpErrorCode,
   ToolListChangedNotificationSchema,
 } from '@modelcontextprotocol/sdk/types.js';
 import { AirlockError } from '../errors.ts';
-import type { McpUpstream, ToolResult, UpstreamState, UpstreamTool } from './types.ts';
+import type { ContentMethod, McpUpstream, ToolResult, UpstreamState, UpstreamTool } from './types.ts';
+
+/** Result schemas of the prompts/resources methods (the SDK validates what the server sends). */
+const CONTENT_RESULTS = {
+  'prompts/list': ListPromptsResultSchema,
+  'prompts/get': GetPromptResultSchema,
+  'resources/list': ListResourcesResultSchema,
+  'resources/templates/list': ListResourceTemplatesResultSchema,
+  'resources/read': ReadResourceResultSchema,
+} as const satisfies Record<ContentMethod, unknown>;
 
 export type UpstreamEvent =
   | { readonly type: 'connected'; readonly server: string; readonly protocolVersion: string | null }
@@ -168,6 +182,30 @@ export function createSdkUpstream(opts: SdkUpstreamOptions): McpUpstream {
           { signal, timeout: opts.callTimeoutMs },
         );
         return result as ToolResult;
+      } catch (err) {
+        throw upstreamFailure(err, signal);
+      } finally {
+        inFlight -= 1;
+      }
+    },
+    offers() {
+      const caps = client && state === 'ready' ? client.getServerCapabilities() : undefined;
+      return { prompts: caps?.prompts !== undefined, resources: caps?.resources !== undefined };
+    },
+    async content(method, params, signal) {
+      const c = ready();
+      if (inFlight >= opts.maxConcurrentCalls)
+        throw new AirlockError('gateway_overloaded', {
+          detail: `mcp server ${opts.name}: ${inFlight} calls in flight`,
+          retryAfter: 1,
+        });
+      inFlight += 1;
+      try {
+        const result = await c.request({ method, params }, CONTENT_RESULTS[method], {
+          signal,
+          timeout: opts.callTimeoutMs,
+        });
+        return result as Record<string, unknown>;
       } catch (err) {
         throw upstreamFailure(err, signal);
       } finally {

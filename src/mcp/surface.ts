@@ -45,6 +45,7 @@ import {
   type McpState,
   mcpOf,
 } from './stages.ts';
+import type { McpContent } from './content.ts';
 import type { AuthorizeTool, ToolResult } from './types.ts';
 
 const METHODS = new Set(['initialize', 'ping', 'server/discover', 'tools/list', 'tools/call']);
@@ -64,6 +65,8 @@ export interface McpSurfaceDeps {
   readonly extraStages?: readonly Stage[];
   /** Wraps the authorize stage (approvals by URL-mode elicitation, src/mcp/approvals.ts). */
   readonly wrapAuthorize?: (authorize: Stage) => Stage;
+  /** Prompts and resources of the upstreams (src/mcp/content.ts); absent: those methods are unknown. */
+  readonly content?: McpContent;
   readonly sessions?: SessionStore;
   readonly serverInfo?: { readonly name: string; readonly version: string };
   readonly instructions?: string;
@@ -98,6 +101,7 @@ export function registerMcpSurface(app: FastifyInstance, deps: McpSurfaceDeps): 
       idleMs: durationToMs(deps.config.sessionIdleTimeout),
     });
   const serverInfo = deps.serverInfo ?? { name: 'airlock', version: '0.1.0' };
+  const capabilities = deps.content ? { ...CAPABILITIES, ...deps.content.capabilities } : CAPABILITIES;
   const resolve = createMcpResolveStage({ sessions, catalog: deps.catalog });
   const methodCheck: Stage = {
     name: 'resolve',
@@ -106,7 +110,8 @@ export function registerMcpSurface(app: FastifyInstance, deps: McpSurfaceDeps): 
       const known =
         m.method.startsWith('notifications/') ||
         m.method === '(response)' ||
-        (METHODS.has(m.method) && !(m.modern && LEGACY_ONLY_METHODS.has(m.method)));
+        (METHODS.has(m.method) && !(m.modern && LEGACY_ONLY_METHODS.has(m.method))) ||
+        deps.content?.methods.has(m.method) === true;
       if (known) return;
       ctx.trail.push({
         stage: 'resolve',
@@ -140,6 +145,7 @@ export function registerMcpSurface(app: FastifyInstance, deps: McpSurfaceDeps): 
     (deps.wrapAuthorize ?? ((s: Stage) => s))(
       createMcpAuthorizeStage({ authorize: deps.authorize, catalog: deps.catalog }),
     ),
+    ...(deps.content ? [deps.content.stage] : []),
     ...(deps.extraStages ?? []),
     createMcpInspectInStage(deps.inspect),
     createMcpInspectOutStage(deps.inspect),
@@ -161,13 +167,13 @@ export function registerMcpSurface(app: FastifyInstance, deps: McpSurfaceDeps): 
         m.session = session;
         return {
           protocolVersion: version,
-          capabilities: CAPABILITIES,
+          capabilities,
           serverInfo,
           ...(deps.instructions ? { instructions: deps.instructions } : {}),
         };
       }
       case 'server/discover':
-        return discoverResult(CAPABILITIES, deps.instructions);
+        return discoverResult(capabilities, deps.instructions);
       case 'tools/list':
         return { tools: (m.listed ?? []).map((t) => t.definition) };
       case 'tools/call': {
@@ -183,7 +189,7 @@ export function registerMcpSurface(app: FastifyInstance, deps: McpSurfaceDeps): 
         return result;
       }
       default:
-        return {};
+        return deps.content?.methods.has(m.method) ? deps.content.forward(ctx) : {};
     }
   };
 

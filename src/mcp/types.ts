@@ -14,6 +14,14 @@ export interface UpstreamTool {
 /** An MCP `CallToolResult` (content, structuredContent, isError …), as the upstream returned it. */
 export type ToolResult = Record<string, unknown>;
 
+/** The MCP methods for prompts and resources airlock forwards (aggregated under the namespace). */
+export type ContentMethod =
+  | 'prompts/list'
+  | 'prompts/get'
+  | 'resources/list'
+  | 'resources/templates/list'
+  | 'resources/read';
+
 export type UpstreamState = 'starting' | 'ready' | 'restarting' | 'stopped';
 
 export interface McpUpstream {
@@ -27,6 +35,15 @@ export interface McpUpstream {
   /** Calls `tool` (the server's own name). Rejects with AirlockError on transport failure/timeout;
    *  a tool's own error is a result with isError: true. */
   callTool(tool: string, args: Record<string, unknown>, signal: AbortSignal): Promise<ToolResult>;
+  /** Whether the server declared prompts / resources in its handshake (false while it is down). */
+  offers?(): { readonly prompts: boolean; readonly resources: boolean };
+  /** A prompts/* or resources/* request in the server's own names and URIs (one page per call).
+   *  Rejects like callTool. */
+  content?(
+    method: ContentMethod,
+    params: Record<string, unknown>,
+    signal: AbortSignal,
+  ): Promise<Record<string, unknown>>;
   /** Called when the server says its tool list changed (and after a restart). */
   onToolsChanged(listener: () => void): void;
   /** Stops the child / closes the session; no restart afterwards. */

@@ -7,7 +7,13 @@ export type { CedarValueJson };
 
 /** Actions in src/policy/schema.cedarschema (without the `Airlock::Action::` prefix). */
 export type ModelAction = 'chat' | 'complete' | 'embed' | 'models/list';
-export type ToolAction = 'tools/list' | 'tools/call';
+export type ToolAction =
+  | 'tools/list'
+  | 'tools/call'
+  | 'prompts/list'
+  | 'prompts/get'
+  | 'resources/list'
+  | 'resources/read';
 export type AdminAction = `admin/${string}`;
 export type PolicyAction = ModelAction | ToolAction | 'api/call' | AdminAction;
 

@@ -265,3 +265,34 @@ test('mtls: config — workloads outside the trust domain and non-CA bundles sto
     }),
   );
 });
+
+test('mtls: a remembered chain never bypasses the socket verdict or the validity window', {
+  skip,
+}, async () => {
+  let t = Date.now();
+  const local: RejectEvent[] = [];
+  const mtls = createMtlsAuthenticator(mtlsConfig(), { now: () => t, onReject: (e) => local.push(e) });
+  const der = Buffer.from(certs.billing!.cert.replace(/-----[A-Z ]+-----|\s/g, ''), 'base64');
+  const req = (authorized: boolean, surface: 'client' | 'admin' = 'client') => ({
+    headers: {},
+    surface,
+    peer: { authorized, chain: [der] },
+  });
+  const first = await mtls.authenticate(req(true));
+  assert.equal(first.kind, 'authenticated');
+  const again = await mtls.authenticate(req(true));
+  assert.equal(
+    again.kind === 'authenticated' && again.principal,
+    first.kind === 'authenticated' && first.principal,
+  );
+  // The same chain on a socket Node did not authorise is refused, cache or not.
+  assert.equal((await mtls.authenticate(req(false))).kind, 'reject');
+  assert.equal(local.at(-1)?.reason, 'unauthorized_socket');
+  // Per surface: the admin surface gets its own verdict (client kind: the workload is not admin).
+  const admin = await mtls.authenticate(req(true, 'admin'));
+  assert.equal(admin.kind === 'authenticated' && admin.principal.kind, 'client');
+  // Past the leaf's notAfter the remembered verdict is dropped and the full check refuses it.
+  t += 10 * 86_400_000;
+  assert.equal((await mtls.authenticate(req(true))).kind, 'reject');
+  assert.equal(local.at(-1)?.reason, 'expired');
+});

@@ -1,5 +1,5 @@
 // UserRepo on SQLite, over the side connection (src/secrets/side-connection.ts) to the store's file.
-import type { Database as SqliteDatabase } from 'better-sqlite3';
+import type { Database as SqliteDatabase, Statement } from 'better-sqlite3';
 import { translateSqliteError } from '../../secrets/side-connection.ts';
 import type { SessionRecord, UserRecord, UserRepo } from './user-repo.ts';
 
@@ -54,6 +54,17 @@ const toSession = (r: SessionRow | undefined): SessionRecord | undefined =>
   };
 
 export function createSqliteUserRepo(db: SqliteDatabase): UserRepo {
+  // Each statement is prepared once: preparing costs more than running a point lookup, and the session
+  // check runs on every console request.
+  const statements = new Map<string, Statement>();
+  const prepare = (sql: string): Statement => {
+    let st = statements.get(sql);
+    if (!st) {
+      st = db.prepare(sql);
+      statements.set(sql, st);
+    }
+    return st;
+  };
   const run = <T>(fn: () => T): Promise<T> => {
     try {
       return Promise.resolve(fn());
@@ -64,7 +75,7 @@ export function createSqliteUserRepo(db: SqliteDatabase): UserRepo {
   return {
     insertUser: (u) =>
       run(() => {
-        db.prepare(
+        prepare(
           `INSERT INTO users (id, name, role, password_hash, password_changed_at, totp_state, totp_last_step, created_at, disabled_at)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         ).run(
@@ -80,26 +91,22 @@ export function createSqliteUserRepo(db: SqliteDatabase): UserRepo {
         );
       }),
     getUser: (id) =>
-      run(() => toUser(db.prepare('SELECT * FROM users WHERE id = ?').get(id) as UserRow | undefined)),
+      run(() => toUser(prepare('SELECT * FROM users WHERE id = ?').get(id) as UserRow | undefined)),
     findUserByName: (name) =>
-      run(() => toUser(db.prepare('SELECT * FROM users WHERE name = ?').get(name) as UserRow | undefined)),
+      run(() => toUser(prepare('SELECT * FROM users WHERE name = ?').get(name) as UserRow | undefined)),
     listUsers: () =>
       run(() =>
-        (db.prepare('SELECT * FROM users ORDER BY created_at, id').all() as UserRow[]).map((r) => toUser(r)!),
+        (prepare('SELECT * FROM users ORDER BY created_at, id').all() as UserRow[]).map((r) => toUser(r)!),
       ),
     setPasswordHash: (id, hash, changedAt) =>
       run(() => {
-        db.prepare(
+        prepare(
           'UPDATE users SET password_hash = ?, password_changed_at = coalesce(?, password_changed_at) WHERE id = ?',
         ).run(hash, changedAt, id);
       }),
     setTotpState: (id, state, lastStep = null) =>
       run(() => {
-        db.prepare('UPDATE users SET totp_state = ?, totp_last_step = ? WHERE id = ?').run(
-          state,
-          lastStep,
-          id,
-        );
+        prepare('UPDATE users SET totp_state = ?, totp_last_step = ? WHERE id = ?').run(state, lastStep, id);
       }),
     consumeTotpStep: (id, step) =>
       run(
@@ -113,12 +120,12 @@ export function createSqliteUserRepo(db: SqliteDatabase): UserRepo {
     disableUser: (id, at) =>
       run(
         () =>
-          db.prepare('UPDATE users SET disabled_at = ? WHERE id = ? AND disabled_at IS NULL').run(at, id)
+          prepare('UPDATE users SET disabled_at = ? WHERE id = ? AND disabled_at IS NULL').run(at, id)
             .changes === 1,
       ),
     insertSession: (s) =>
       run(() => {
-        db.prepare(
+        prepare(
           `INSERT INTO user_sessions (id, token_hash, user_id, stage, client_address, created_at, last_seen_at, expires_at, revoked_at)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         ).run(
@@ -136,7 +143,7 @@ export function createSqliteUserRepo(db: SqliteDatabase): UserRepo {
     findSessionByTokenHash: (hash) =>
       run(() =>
         toSession(
-          db.prepare('SELECT * FROM user_sessions WHERE token_hash = ?').get(hash) as SessionRow | undefined,
+          prepare('SELECT * FROM user_sessions WHERE token_hash = ?').get(hash) as SessionRow | undefined,
         ),
       ),
     lastActivity: () =>
@@ -148,7 +155,7 @@ export function createSqliteUserRepo(db: SqliteDatabase): UserRepo {
       }),
     touchSession: (id, at) =>
       run(() => {
-        db.prepare('UPDATE user_sessions SET last_seen_at = ? WHERE id = ? AND last_seen_at < ?').run(
+        prepare('UPDATE user_sessions SET last_seen_at = ? WHERE id = ? AND last_seen_at < ?').run(
           at,
           id,
           at,
@@ -156,7 +163,7 @@ export function createSqliteUserRepo(db: SqliteDatabase): UserRepo {
       }),
     revokeSession: (id, at) =>
       run(() => {
-        db.prepare('UPDATE user_sessions SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL').run(at, id);
+        prepare('UPDATE user_sessions SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL').run(at, id);
       }),
     revokeUserSessions: (userId, at) =>
       run(
@@ -188,18 +195,18 @@ export function createSqliteUserRepo(db: SqliteDatabase): UserRepo {
       ),
     lockUntil: (key, until) =>
       run(() => {
-        db.prepare('UPDATE login_throttle SET locked_until = max(locked_until, ?) WHERE key = ?').run(
+        prepare('UPDATE login_throttle SET locked_until = max(locked_until, ?) WHERE key = ?').run(
           until,
           key,
         );
       }),
     clearThrottle: (key) =>
       run(() => {
-        db.prepare('DELETE FROM login_throttle WHERE key = ?').run(key);
+        prepare('DELETE FROM login_throttle WHERE key = ?').run(key);
       }),
     ping: async () => {
       try {
-        return db.open && db.prepare('SELECT 1').pluck().get() === 1;
+        return db.open && prepare('SELECT 1').pluck().get() === 1;
       } catch {
         return false;
       }
