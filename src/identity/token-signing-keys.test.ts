@@ -59,3 +59,16 @@ test('signing keys (files): a key file others can read is refused', async () => 
     /readable by group or others/.test(e.detail ?? ''),
   );
 });
+
+test('signing keys: concurrent signers that find the key due make one new key between them', async () => {
+  const dir = newDir();
+  const ring = createSigningKeyring(
+    { rotationMs: 24 * H, retainMs: H, now: () => 1_900_000_000_000 },
+    { keys: fileSigningKeyStore(dir) },
+  );
+  const kids = new Set(
+    (await Promise.all(Array.from({ length: 8 }, () => ring.current()))).map((k) => k.kid),
+  );
+  assert.equal(kids.size, 1);
+  assert.equal(readdirSync(dir).length, 1);
+});

@@ -118,18 +118,30 @@ export function createSigningKeyring(
     for (const e of gone) await deps.keys.remove(e);
   }
 
-  async function current() {
-    const t = now();
-    if (loadedAt === Number.NEGATIVE_INFINITY) await reload();
-    if (!entries[0] || t - entries[0].createdAt >= config.rotationMs) {
-      await reload(); // another replica may have rotated already
-      if (!entries[0] || t - entries[0].createdAt >= config.rotationMs) {
+  const due = (t: number) => !entries[0] || t - entries[0].createdAt >= config.rotationMs;
+  let rotating: Promise<void> | undefined;
+
+  /** Single flight: concurrent exchanges that find the key due make one new key, not one each. */
+  function rotate(t: number): Promise<void> {
+    rotating ??= (async () => {
+      try {
+        await reload(); // another replica may have rotated already
+        if (!due(t)) return;
         const { privateKey } = generateKeyPairSync('ed25519');
         const made = { kid: kidOf(privateKey), createdAt: t, privateKey };
         await deps.keys.add(made);
         entries = [entryOf(made), ...entries];
+      } finally {
+        rotating = undefined;
       }
-    }
+    })();
+    return rotating;
+  }
+
+  async function current() {
+    const t = now();
+    if (loadedAt === Number.NEGATIVE_INFINITY) await reload();
+    if (due(t)) await rotate(t);
     await retire(t);
     const e = entries[0]!;
     return { kid: e.kid, privateKey: e.privateKey };
