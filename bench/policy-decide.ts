@@ -10,7 +10,7 @@ import type { DecisionRequest, PolicyEntity } from '../src/policy/types.ts';
 const guards = `
 @id("guard.no-secrets")
 forbid (principal, action in Airlock::Action::"models", resource)
-when { context.findings.containsAny(["secret.aws", "secret.github", "secret.private-key"]) };
+when { context.findings.types.containsAny(["AWS_ACCESS_KEY", "GITHUB_PAT", "PRIVATE_KEY"]) };
 
 @id("guard.big-prompts")
 forbid (principal, action == Airlock::Action::"chat", resource)
@@ -47,7 +47,12 @@ const request = (tokens: number): DecisionRequest => ({
   principal,
   action: 'chat',
   resource: { type: 'Model', id: 'llama-3-8b', attrs: { alias: 'llama-3-8b', tier: 'standard' } },
-  context: { findings: ['pii.email'], tokenEstimate: tokens, clientAddress: '10.1.2.3', stream: true },
+  context: {
+    findings: { types: ['EMAIL'], count: 1, hasCredential: false, hasPii: true },
+    tokenEstimate: tokens,
+    clientAddress: '10.1.2.3',
+    stream: true,
+  },
 });
 
 /** Median over 5 rounds of wall-clock µs per call, plus CPU µs per call (user + system): on a shared

@@ -10,6 +10,7 @@ import { registerApiSurface } from './apis/surface.ts';
 import { durationMs } from './config/duration.ts';
 import type { AirlockConfig } from './config/schema.ts';
 import { createDlpEngine } from './dlp/engine.ts';
+import { createActionResolver } from './dlp/overrides.ts';
 import type { RequestTracer } from './evidence/tracing/request-tracer.ts';
 import type { AuditLogReader } from './evidence/types.ts';
 import { registerAdminAuditRoutes } from './http/admin-audit-routes.ts';
@@ -22,7 +23,11 @@ import { buildListener, type Listener } from './http/server.ts';
 import { createAccountStage } from './http/stages/account.ts';
 import { createAuthenticateStage } from './http/stages/authenticate.ts';
 import { createForwardStage } from './http/stages/forward.ts';
-import { createInspectInStage, createInspectOutStage } from './http/stages/inspect.ts';
+import {
+  createInspectInStage,
+  createInspectOutStage,
+  createOpenAiRequestDlp,
+} from './http/stages/inspect.ts';
 import { createPassThroughStage } from './http/stages/passthrough.ts';
 import { createQuotaStage } from './http/stages/quota.ts';
 import { type AuditSink, createBodyHasher, createRecordStage, toJsonObject } from './http/stages/record.ts';
@@ -126,17 +131,24 @@ export function createGateway(config: AirlockConfig, deps: GatewayDeps): Gateway
   // Obligations run before authorize (an approval or break-glass grant is decision input) and wrap it
   // (a needs-approval decision opens an approval request; an allow consumes the approval).
   const obligations = deps.privilege?.obligations;
+  // Detectors compile once here; a broken custom rule or an action override that would silently let
+  // credentials through stops start-up, not the first request. Actions resolve per route, principal
+  // and model; each surface scans its inbound text once, before authorize (policies read
+  // context.findings), and inspect-in acts on that scan.
+  const dlp = createDlpEngine(config.dlp);
+  const dlpDeps = { engine: dlp, actions: createActionResolver(dlp.config) };
+  const v1Dlp = createOpenAiRequestDlp(dlpDeps);
   const authorizeClient = obligations
     ? [
         obligations.stage,
-        obligations.authorize(createPolicyAuthorizeStage({ pdp, context: obligations.context })),
+        obligations.authorize(
+          createPolicyAuthorizeStage({ pdp, context: obligations.context, findings: v1Dlp.summary }),
+        ),
       ]
-    : [createPassThroughStage('obligations'), createPolicyAuthorizeStage({ pdp })];
+    : [createPassThroughStage('obligations'), createPolicyAuthorizeStage({ pdp, findings: v1Dlp.summary })];
   const hasher = deps.bodyHashKey ? createBodyHasher(deps.bodyHashKey) : undefined;
   const authenticator = createApiKeyAuthenticator({ store: deps.store, pepper });
   const budgets = createTokenBudgets({ store: deps.store });
-  // Detectors compile once here; a broken custom rule stops start-up, not the first request.
-  const dlp = createDlpEngine(config.dlp);
   const apiServices = createApiServices(config.apis, {
     baseDir: deps.configDir ?? process.cwd(),
     resolveSecret: deps.resolveSecret ?? createSecretResolver(deps.dataDir),
@@ -168,11 +180,11 @@ export function createGateway(config: AirlockConfig, deps: GatewayDeps): Gateway
       createResolveStage({ router: deps.router }),
       ...authorizeClient,
       quota,
-      createInspectInStage({ engine: dlp, actions: config.dlp.actions }),
+      createInspectInStage(v1Dlp),
       // account registers its per-chunk hook before inspect-out's: tokens are counted as the
       // upstream generates them, even while inspect-out holds text back.
       account,
-      createInspectOutStage({ engine: dlp, actions: config.dlp.actions }),
+      createInspectOutStage(v1Dlp),
     ],
     forward: createForwardStage({
       router: deps.router,
@@ -225,7 +237,7 @@ export function createGateway(config: AirlockConfig, deps: GatewayDeps): Gateway
         authorize: createPolicyContentAuthorizer(pdp),
         inspect: { engine: dlp, actions: config.dlp.actions },
       }),
-      inspect: { engine: dlp, actions: config.dlp.actions },
+      inspect: dlpDeps,
       record: createMcpRecordStage({ sink: deps.audit, hasher }),
       extraStages: [quota],
       requestId,
@@ -235,9 +247,9 @@ export function createGateway(config: AirlockConfig, deps: GatewayDeps): Gateway
     registerApiSurface(client.app, {
       services: apiServices,
       authenticate: authenticateClient,
-      authorize: createApiAuthorizeStage({ pdp }),
+      authorize: (findings) => createApiAuthorizeStage({ pdp, findings }),
       quota,
-      dlp: { engine: dlp, actions: config.dlp.actions },
+      dlp: dlpDeps,
       record: createRecordStage({ sink: deps.audit, surface: 'api', hasher }),
       requestId,
       hasher,

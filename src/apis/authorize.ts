@@ -5,6 +5,7 @@
 //
 // `apiResourceOf` / `apiContextOf` are the hooks the shared authorize stage needs; until it takes
 // them, `createApiAuthorizeStage` asks the decision point itself with the same request shape.
+import type { FindingsSummary } from '../dlp/summary.ts';
 import { AirlockError, type ErrorCode } from '../errors.ts';
 import type { RequestContext } from '../http/context.ts';
 import type { Stage } from '../http/pipeline.ts';
@@ -41,7 +42,10 @@ export function apiContextOf(ctx: RequestContext): Partial<DecisionContext> {
   return call ? { arguments: call.arguments } : {};
 }
 
-export function apiDecisionRequest(ctx: RequestContext): DecisionRequest | undefined {
+export function apiDecisionRequest(
+  ctx: RequestContext,
+  findings?: (ctx: RequestContext) => FindingsSummary,
+): DecisionRequest | undefined {
   const principal = ctx.principal;
   const resource = apiResourceOf(ctx);
   if (!principal || !resource) return undefined;
@@ -52,7 +56,7 @@ export function apiDecisionRequest(ctx: RequestContext): DecisionRequest | undef
     context: {
       clientAddress: ctx.clientAddress,
       stream: false,
-      findings: ctx.findings.filter((f) => f.direction === 'input').map((f) => f.type),
+      ...(findings ? { findings: findings(ctx) } : {}),
       credential: credentialContext(principal),
       ...apiContextOf(ctx),
     },
@@ -61,7 +65,11 @@ export function apiDecisionRequest(ctx: RequestContext): DecisionRequest | undef
 
 /** authorize for /api: one decision per call; deny → forbidden; engine failure → policy_unavailable
  *  (fail closed); needs-approval / needs-step-up refuse with their codes until obligations exist. */
-export function createApiAuthorizeStage(deps: { readonly pdp: DecisionPoint }): Stage {
+export function createApiAuthorizeStage(deps: {
+  readonly pdp: DecisionPoint;
+  /** The request's inbound DLP findings (scanned once, before the decision). */
+  readonly findings?: (ctx: RequestContext) => FindingsSummary;
+}): Stage {
   const refuse = (
     ctx: RequestContext,
     code: ErrorCode,
@@ -80,7 +88,7 @@ export function createApiAuthorizeStage(deps: { readonly pdp: DecisionPoint }): 
     name: 'authorize',
     run(ctx) {
       const base = { version: deps.pdp.version };
-      const request = apiDecisionRequest(ctx);
+      const request = apiDecisionRequest(ctx, deps.findings);
       if (!request) return refuse(ctx, 'forbidden', { ...base, policies: [], reason: 'no decision request' });
       let decision: Decision;
       try {
@@ -89,11 +97,14 @@ export function createApiAuthorizeStage(deps: { readonly pdp: DecisionPoint }): 
         const reason = err instanceof AirlockError ? (err.detail ?? err.code) : 'policy engine failure';
         return refuse(ctx, 'policy_unavailable', { ...base, policies: [], reason }, err);
       }
+      const findings = request.context?.findings;
       const detail = {
         ...base,
         policies: decision.policies,
         decision: decision.kind,
         obligations: decision.obligations,
+        // What the decision saw of the DLP findings (the same summary as context.findings).
+        ...(findings && findings.count > 0 ? { findings } : {}),
       };
       if (decision.kind === 'allow') {
         ctx.trail.push({ stage: 'authorize', outcome: 'allow', detail });

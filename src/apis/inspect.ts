@@ -2,8 +2,9 @@
 // key is scanned, findings are labelled by where they sit (`body.items[0].note`), and the verdict
 // of the action policy is applied — block, or redact in a copy. Values never leave this function
 // except as the redacted copy.
+
+import type { Actions } from '../dlp/actions.ts';
 import { decide } from '../dlp/actions.ts';
-import type { ActionPolicy } from '../dlp/config.ts';
 import type { DlpEngine } from '../dlp/engine.ts';
 import { applyRedactions } from '../dlp/redact.ts';
 import type { Direction, Finding } from '../dlp/types.ts';
@@ -25,7 +26,7 @@ export function inspectJson(
   value: unknown,
   field: string,
   direction: Direction,
-  actions?: ActionPolicy,
+  actions?: Actions,
 ): JsonInspection {
   const findings: Finding[] = [];
   const blocking: Finding[] = [];

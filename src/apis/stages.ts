@@ -1,7 +1,14 @@
 import type { Finding } from '../dlp/types.ts';
 import { AirlockError } from '../errors.ts';
 import type { ForwardStage, Stage } from '../http/pipeline.ts';
-import { dlpBlockedError, type InspectDeps, recordFindings } from '../http/stages/inspect.ts';
+import {
+  actOnInbound,
+  createRequestDlp,
+  dlpBlockedError,
+  type InspectDeps,
+  type RequestDlp,
+  recordFindings,
+} from '../http/stages/request-dlp.ts';
 import type { UpstreamResult } from '../inference/types.ts';
 import { apiCallOf, rawApiRequestOf, setApiCall } from './call.ts';
 import { inspectJson } from './inspect.ts';
@@ -87,48 +94,40 @@ function summary(findings: readonly Finding[]) {
   return { findings: findings.length, types: [...new Set(findings.map((f) => f.type))].sort() };
 }
 
+export type ApiRequestDlp = RequestDlp<ApiRequestParts>;
+
+/** The /api surface's DLP: the route is `/api/<service><path template>` (what resolve matched, never
+ *  the client's spelling of the path); inbound text is every path, query, header and body value. */
+export function createApiRequestDlp(deps: ApiInspectDeps): ApiRequestDlp {
+  return createRequestDlp(deps, {
+    route(ctx) {
+      const call = apiCallOf(ctx);
+      return call ? `/api/${call.service.name}${call.operation.pathTemplate}` : '/api';
+    },
+    scanInbound(ctx, engine, actions) {
+      const call = apiCallOf(ctx);
+      if (!call) return undefined;
+      const r = inspectJson(engine, call.parts, 'request', 'input', actions);
+      return {
+        findings: r.findings,
+        blocking: r.blocking,
+        value: r.value as ApiRequestParts,
+        changed: r.value !== call.parts,
+      };
+    },
+  });
+}
+
 /** inspect-in: every string in path, query, header parameters and body. A credential is blocked by
  *  default; redactions rewrite what is forwarded. A crashed inspector blocks (fail closed). */
-export function createApiInspectInStage(deps: ApiInspectDeps): Stage {
+export function createApiInspectInStage(dlp: ApiRequestDlp): Stage {
   return {
     name: 'inspect-in',
     run(ctx) {
-      const call = apiCallOf(ctx);
-      if (!call) return;
-      let result: ReturnType<typeof inspectJson>;
-      try {
-        result = inspectJson(deps.engine, call.parts, 'request', 'input', deps.actions);
-      } catch (err) {
-        ctx.trail.push({
-          stage: 'inspect-in',
-          outcome: 'error',
-          code: 'dlp_blocked',
-          detail: { reason: 'inspector failed' },
-        });
-        throw new AirlockError('dlp_blocked', {
-          cause: err,
-          detail: 'inspector failed; blocked (fail closed)',
-        });
-      }
-      recordFindings(ctx, 'input', result.findings, deps.actions);
-      if (result.blocking.length > 0) {
-        ctx.trail.push({
-          stage: 'inspect-in',
-          outcome: 'deny',
-          code: 'dlp_blocked',
-          detail: summary(result.findings),
-        });
-        throw dlpBlockedError(result.blocking);
-      }
-      const redacted = result.value !== call.parts;
-      if (redacted) {
-        call.parts = result.value as ApiRequestParts;
+      actOnInbound(ctx, dlp, (parts) => {
+        const call = apiCallOf(ctx)!;
+        call.parts = parts;
         call.arguments = argumentsOf(call.operation, call.parts);
-      }
-      ctx.trail.push({
-        stage: 'inspect-in',
-        outcome: 'allow',
-        detail: { ...summary(result.findings), action: redacted ? 'redact' : 'pass' },
       });
     },
   };
@@ -205,15 +204,16 @@ export function createApiForwardStage(): ForwardStage {
 
 /** inspect-out: registers the hook that inspects the response (JSON values and text) before it is
  *  sent; secrets are redacted by default, a block refuses the whole response. */
-export function createApiInspectOutStage(deps: ApiInspectDeps): Stage {
+export function createApiInspectOutStage(dlp: ApiRequestDlp): Stage {
   return {
     name: 'inspect-out',
     run(ctx) {
+      const actions = dlp.actionsFor(ctx).layers;
       ctx.chunkHooks.push((chunk) => {
         const body = chunk as ApiResultBody;
         const value = { headers: body.headers, body: body.text ?? body.value };
-        const out = inspectJson(deps.engine, value, 'response', 'output', deps.actions);
-        if (out.findings.length > 0) recordFindings(ctx, 'output', out.findings, deps.actions);
+        const out = inspectJson(dlp.engine, value, 'response', 'output', actions);
+        if (out.findings.length > 0) recordFindings(ctx, 'output', out.findings, actions);
         if (out.blocking.length > 0) {
           ctx.trail.push({
             stage: 'inspect-out',

@@ -3,8 +3,7 @@
 // inspect-out → record. Errors use one envelope, documented in docs/errors.md:
 //   {"error": {"code": "<stable code>", "message": "<safe message>", "requestId": "req_…"}}
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { ActionPolicy } from '../dlp/config.ts';
-import type { DlpEngine } from '../dlp/engine.ts';
+import type { FindingsSummary } from '../dlp/summary.ts';
 import { type AirlockError, errorCatalogue, toAirlockError } from '../errors.ts';
 import { createRequestContext, type RequestContext } from '../http/context.ts';
 import { errorHeaders } from '../http/envelope.ts';
@@ -17,10 +16,12 @@ import { apiOperationEntity } from './authorize.ts';
 import { apiOperationName, setRawApiRequest } from './call.ts';
 import type { ApiServices } from './service.ts';
 import {
+  type ApiInspectDeps,
   type ApiResultBody,
   createApiForwardStage,
   createApiInspectInStage,
   createApiInspectOutStage,
+  createApiRequestDlp,
   createApiResolveStage,
 } from './stages.ts';
 
@@ -28,12 +29,12 @@ export interface ApiSurfaceDeps {
   readonly services: ApiServices;
   /** The gateway's client authenticate stage (same authenticators as /v1 and /mcp). */
   readonly authenticate: Stage;
-  /** The policy authorize stage for `api/call` (createApiAuthorizeStage, or the shared one with
-   *  the API hooks). */
-  readonly authorize: Stage;
+  /** Builds the policy authorize stage for `api/call` (createApiAuthorizeStage) around the DLP
+   *  findings summary of the request, which the decision context carries. */
+  readonly authorize: (findings: (ctx: RequestContext) => FindingsSummary) => Stage;
   /** Optional request-rate / concurrency stage (the gateway's quota stage). */
   readonly quota?: Stage;
-  readonly dlp: { readonly engine: DlpEngine; readonly actions?: ActionPolicy };
+  readonly dlp: ApiInspectDeps;
   /** The record stage (createRecordStage with surface 'api'). */
   readonly record: RecordStage;
   readonly requestId: () => string;
@@ -71,14 +72,16 @@ export function splitApiUrl(url: string): { service: string; path: string; query
 }
 
 export function registerApiSurface(app: FastifyInstance, deps: ApiSurfaceDeps): void {
+  // One DLP scan per call: authorize puts its summary in the decision, inspect-in acts on it.
+  const dlp = createApiRequestDlp(deps.dlp);
   const pipeline: Pipeline = {
     decide: [
       deps.authenticate,
       createApiResolveStage(),
-      deps.authorize,
+      deps.authorize(dlp.summary),
       ...(deps.quota ? [deps.quota] : []),
-      createApiInspectInStage(deps.dlp),
-      createApiInspectOutStage(deps.dlp),
+      createApiInspectInStage(dlp),
+      createApiInspectOutStage(dlp),
     ],
     forward: createApiForwardStage(),
     record: deps.record,

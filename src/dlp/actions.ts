@@ -1,6 +1,8 @@
 // What to do about findings. Secure defaults: a secret headed to a model or tool is blocked
 // (it must not leave the boundary of trust it was typed in), a secret coming back is redacted,
 // PII is reported (alert) so policy can decide, site-defined terms are redacted both ways.
+// A request's actions are layers (a matching override, then `dlp.actions`) consulted in order,
+// per type before per category within a layer, falling through to these defaults.
 import type { ActionPolicy } from './config.ts';
 import type { Redaction } from './redact.ts';
 import type { Direction, DlpAction, Finding, FindingCategory } from './types.ts';
@@ -10,18 +12,21 @@ export const defaultActions: Record<Direction, Record<FindingCategory, DlpAction
   output: { secret: 'redact', pii: 'alert', custom: 'redact' },
 };
 
-const EMPTY_POLICY: ActionPolicy = { categories: {}, types: {} };
+/** One action policy, or layers of them (first layer that says something wins). */
+export type Actions = ActionPolicy | readonly ActionPolicy[];
 
 export function resolveAction(
-  finding: Finding,
+  finding: Pick<Finding, 'type' | 'category'>,
   direction: Direction,
-  policy: ActionPolicy = EMPTY_POLICY,
+  policy?: Actions,
 ): DlpAction {
-  return (
-    policy.types[finding.type]?.[direction] ??
-    policy.categories[finding.category]?.[direction] ??
-    defaultActions[direction][finding.category]
-  );
+  const layers: readonly ActionPolicy[] =
+    policy === undefined ? [] : Array.isArray(policy) ? policy : [policy as ActionPolicy];
+  for (const layer of layers) {
+    const a = layer.types[finding.type]?.[direction] ?? layer.categories[finding.category]?.[direction];
+    if (a !== undefined) return a;
+  }
+  return defaultActions[direction][finding.category];
 }
 
 /** The inspect stage's result: pass | redact | block, plus what to alert on. */
@@ -34,11 +39,7 @@ export type Verdict =
     }
   | { readonly kind: 'block'; readonly blocking: readonly Finding[]; readonly alerts: readonly Finding[] };
 
-export function decide(
-  findings: readonly Finding[],
-  direction: Direction,
-  policy: ActionPolicy = EMPTY_POLICY,
-): Verdict {
+export function decide(findings: readonly Finding[], direction: Direction, policy?: Actions): Verdict {
   const blocking: Finding[] = [];
   const redactions: Redaction[] = [];
   const alerts: Finding[] = [];

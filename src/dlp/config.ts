@@ -31,8 +31,60 @@ export const customRuleSchema = z
 const directionActions = z.strictObject({ input: action.optional(), output: action.optional() });
 
 export const actionPolicySchema = z.strictObject({
-  categories: z.partialRecord(category, directionActions).default({}),
-  types: z.record(z.string(), directionActions).default({}).describe('Per finding type, e.g. EMAIL.'),
+  categories: z
+    .partialRecord(category, directionActions)
+    .default({})
+    .describe('Per category (secret, pii, custom): `{ input, output }` actions.'),
+  types: z
+    .record(z.string().regex(/^[A-Z0-9_]+$/, 'an upper snake case finding type'), directionActions)
+    .default({})
+    .describe('Per finding type, e.g. EMAIL or AWS_ACCESS_KEY; wins over `categories`.'),
+  weakensCredentialBlocking: z
+    .literal(true)
+    .optional()
+    .describe(
+      'Required (true) when these actions let a credential go to a model or tool (a secret-category finding on input other than block); start-up refuses such actions without it.',
+    ),
+});
+
+const routePattern = z
+  .string()
+  .regex(/^\/[^\s*]*\*?$/, 'a path such as /v1/embeddings, /mcp or /api/billing/* (one trailing *)');
+const principalPattern = z
+  .string()
+  .regex(
+    /^(?:(?:user|service|agent|workload|id|role|tenant):(?:[^\s*]+\*?|\*)|\*)$/,
+    'user:ID, service:ID, agent:ID, workload:ID, id:ID, role:NAME or tenant:NAME (one trailing * allowed)',
+  );
+const modelPattern = z.string().regex(/^[^\s*]+\*?$|^\*$/, 'a model alias (one trailing * allowed)');
+
+export const actionOverrideSchema = z.strictObject({
+  match: z
+    .strictObject({
+      routes: z
+        .array(routePattern)
+        .min(1)
+        .optional()
+        .describe(
+          'Surfaces: /v1/chat/completions, /v1/completions, /v1/embeddings, /mcp, /api/<service><path template>; a trailing * matches a prefix.',
+        ),
+      principals: z
+        .array(principalPattern)
+        .min(1)
+        .optional()
+        .describe(
+          'Callers: user:, service:, agent:, workload: (subject kind and id; API keys are services), id: (any kind), role:, tenant:.',
+        ),
+      models: z
+        .array(modelPattern)
+        .min(1)
+        .optional()
+        .describe('Model aliases; a request without a model (MCP, /api) never matches a models list.'),
+    })
+    .describe('Every listed dimension must match (any entry within one); an omitted dimension matches all.'),
+  actions: actionPolicySchema.describe(
+    'Actions for matching requests; what they leave out falls through to `dlp.actions`, then the secure defaults.',
+  ),
 });
 
 export const dlpConfigSchema = z.strictObject({
@@ -56,9 +108,16 @@ export const dlpConfigSchema = z.strictObject({
     })
     .prefault({}),
   actions: actionPolicySchema.prefault({}),
+  overrides: z
+    .array(actionOverrideSchema)
+    .default([])
+    .describe(
+      'Ordered, first match wins: actions per route, principal and model, resolved once per request and applied on every surface that inspects.',
+    ),
 });
 
 export type DlpConfigInput = z.input<typeof dlpConfigSchema>;
 export type DlpConfig = z.output<typeof dlpConfigSchema>;
 export type CustomRuleConfig = z.output<typeof customRuleSchema>;
 export type ActionPolicy = z.output<typeof actionPolicySchema>;
+export type ActionOverride = z.output<typeof actionOverrideSchema>;

@@ -5,13 +5,14 @@ import { AirlockError } from '../errors.ts';
 import { base64Trigger, createBase64Finder } from './base64.ts';
 import { type DlpConfig, type DlpConfigInput, dlpConfigSchema } from './config.ts';
 import { type Candidate, dedupe } from './dedupe.ts';
+import { checkActionPolicies } from './overrides.ts';
 import { createPrefilter, type Prefilter } from './prefilter.ts';
 import { prepareText } from './prepared.ts';
 import { dictionaryRule } from './rules/pii/dictionary.ts';
 import { piiRules } from './rules/pii/index.ts';
 import { compileSecretRule, type PatternRule, typeFromId } from './rules/secret-rule.ts';
 import { secretRules } from './rules/secrets/index.ts';
-import type { Detector, Finding, Inspector, InspectResult } from './types.ts';
+import type { Detector, Finding, FindingCategory, Inspector, InspectResult } from './types.ts';
 
 export interface DlpEngine extends Inspector {
   /** The compiled detectors (read-only; for diagnostics and tests). */
@@ -88,6 +89,13 @@ export function createDlpEngine(input: DlpConfigInput = {}): DlpEngine {
     throw invalid(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
   const config = parsed.data;
   const detectors = compileAll(config);
+  const categories = new Map<string, Set<FindingCategory>>();
+  for (const d of detectors) {
+    const set = categories.get(d.type) ?? new Set<FindingCategory>();
+    set.add(d.category);
+    categories.set(d.type, set);
+  }
+  checkActionPolicies(config, (type) => categories.get(type));
   const b64 = config.base64.enabled ? createBase64Finder(config.base64) : undefined;
   let prefilter: Prefilter;
   try {

@@ -2,8 +2,9 @@
 // tool-call arguments, choices[].text) and streamed chunks, where one stream scanner per choice
 // holds back a tail window so a secret split across deltas is still caught, and tool-call
 // arguments are held until the call is complete and scanned whole.
+
+import type { Actions } from './actions.ts';
 import { decide, resolveAction, type Verdict } from './actions.ts';
-import type { ActionPolicy } from './config.ts';
 import type { DlpEngine } from './engine.ts';
 import { applyRedactions } from './redact.ts';
 import { createStreamScanner, type StreamScanner } from './stream-scanner.ts';
@@ -20,7 +21,7 @@ export interface OutputInspection {
 }
 
 /** Inspects and redacts a JSON response in place (the object is the gateway's own parsed copy). */
-export function inspectResponseBody(engine: DlpEngine, body: Json, policy?: ActionPolicy): OutputInspection {
+export function inspectResponseBody(engine: DlpEngine, body: Json, policy?: Actions): OutputInspection {
   const findings: Finding[] = [];
   let blocked = false;
   const check = (text: string, field: string): string => {
@@ -82,7 +83,7 @@ function toolCallsOf(delta: Json): unknown[] {
  */
 export function createStreamInspector(
   engine: DlpEngine,
-  opts: { policy?: ActionPolicy; holdback?: number; minRelease?: number } = {},
+  opts: { policy?: Actions; holdback?: number; minRelease?: number } = {},
 ): StreamInspector {
   const scanners = new Map<string, StreamScanner>();
   /** choice index → tool-call index (-1: the legacy function_call) → its arguments */

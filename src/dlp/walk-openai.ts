@@ -2,8 +2,8 @@
 // multi-part content, tool-call arguments, tool results, completion prompts, embedding inputs),
 // each with a field path such as `messages[2].content[0].text`, and writes redactions back.
 
+import type { Actions } from './actions.ts';
 import { decide } from './actions.ts';
-import type { ActionPolicy } from './config.ts';
 import type { DlpEngine } from './engine.ts';
 import { applyRedactions } from './redact.ts';
 import type { Direction, Finding } from './types.ts';
@@ -97,7 +97,7 @@ export function inspectOpenAiBody(
   engine: DlpEngine,
   body: Json,
   direction: Direction,
-  policy?: ActionPolicy,
+  policy?: Actions,
 ): BodyInspection {
   const findings: Finding[] = [];
   const replacements = new Map<string, string>();

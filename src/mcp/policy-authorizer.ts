@@ -40,6 +40,7 @@ export function createPolicyToolAuthorizer(
       },
       context: {
         ...(req.arguments ? { arguments: req.arguments } : {}),
+        ...(req.findings ? { findings: req.findings } : {}),
         credential: requesterCredential(principal),
         clientAddress: ctx.clientAddress,
         ...(identity?.taskId !== undefined ? { taskId: identity.taskId } : {}),

@@ -11,9 +11,9 @@ import {
   ListPromptsResultSchema,
   ListResourcesResultSchema,
   ListResourceTemplatesResultSchema,
-  ReadResourceResultSchema,
   McpError,
   ErrorCode as McpErrorCode,
+  ReadResourceResultSchema,
   ToolListChangedNotificationSchema,
 } from '@modelcontextprotocol/sdk/types.js';
 import { AirlockError } from '../errors.ts';

@@ -3,13 +3,22 @@
 //   arguments) → obligations → forward (the upstream call) → inspect-out (DLP on the result) → record
 // and a tools/list runs authenticate → resolve (session) → authorize (per tool: P4 discovery).
 // Stage state that only MCP has (the session, the tool, the JSON-RPC id) rides on ctx.mcp.
-import { decide } from '../dlp/actions.ts';
+import { type Actions, decide } from '../dlp/actions.ts';
+import type { DlpEngine } from '../dlp/engine.ts';
 import { applyRedactions } from '../dlp/redact.ts';
+import type { FindingsSummary } from '../dlp/summary.ts';
 import type { Finding } from '../dlp/types.ts';
 import { AirlockError } from '../errors.ts';
 import type { RequestContext } from '../http/context.ts';
 import type { Stage } from '../http/pipeline.ts';
-import { dlpBlockedError, type InspectDeps, recordFindings } from '../http/stages/inspect.ts';
+import {
+  actOnInbound,
+  createRequestDlp,
+  dlpBlockedError,
+  type InspectDeps,
+  type RequestDlp,
+  recordFindings,
+} from '../http/stages/request-dlp.ts';
 import type { ToolCatalog } from './catalog.ts';
 import type { JsonRpcId } from './jsonrpc.ts';
 import type { McpSession, SessionStore } from './sessions.ts';
@@ -85,8 +94,14 @@ export function createMcpResolveStage(deps: { sessions: SessionStore; catalog: T
   };
 }
 
-/** One decision per call (with its arguments); tools/list keeps only the tools the caller may call. */
-export function createMcpAuthorizeStage(deps: { authorize: AuthorizeTool; catalog: ToolCatalog }): Stage {
+/** One decision per call (with its arguments and the DLP findings in them); tools/list keeps only
+ *  the tools the caller may call. */
+export function createMcpAuthorizeStage(deps: {
+  authorize: AuthorizeTool;
+  catalog: ToolCatalog;
+  /** The inbound findings summary (scanned once; inspect-in acts on the same scan). */
+  findings?: (ctx: RequestContext) => FindingsSummary;
+}): Stage {
   return {
     name: 'authorize',
     async run(ctx) {
@@ -108,20 +123,29 @@ export function createMcpAuthorizeStage(deps: { authorize: AuthorizeTool; catalo
       }
       if (m.method !== 'tools/call') return;
       const tool = m.tool!;
-      const d = await deps.authorize(ctx, {
-        action: 'tools/call',
+      const findings = deps.findings?.(ctx);
+      const ask = {
+        action: 'tools/call' as const,
         tool: tool.name,
         server: tool.server,
         arguments: m.arguments ?? {},
-      });
+      };
+      const d = await deps.authorize(ctx, { ...ask, ...(findings ? { findings } : {}) });
+      const seen = findings && findings.count > 0 ? { findings } : {};
       if (d.kind === 'allow') {
         ctx.trail.push({
           stage: 'authorize',
           outcome: 'allow',
-          detail: { tool: tool.name, policies: [...d.policies] },
+          detail: { tool: tool.name, policies: [...d.policies], ...seen },
         });
         return;
       }
+      // Refused for what the arguments carry (the tool is otherwise callable): forbidden, not hidden.
+      const forContent =
+        d.kind === 'deny' &&
+        findings !== undefined &&
+        findings.count > 0 &&
+        (await deps.authorize(ctx, ask)).kind !== 'deny';
       // A tool outside the caller's policy looks unknown (P4: no probing); approval and step-up
       // keep their own codes so the client can act on them.
       const code =
@@ -129,7 +153,9 @@ export function createMcpAuthorizeStage(deps: { authorize: AuthorizeTool; catalo
           ? 'approval_required'
           : d.kind === 'needs-step-up'
             ? 'step_up_required'
-            : 'tool_not_found';
+            : forContent
+              ? 'forbidden'
+              : 'tool_not_found';
       ctx.trail.push({
         stage: 'authorize',
         outcome: 'deny',
@@ -138,6 +164,7 @@ export function createMcpAuthorizeStage(deps: { authorize: AuthorizeTool; catalo
           tool: tool.name,
           decision: d.kind,
           policies: [...d.policies],
+          ...seen,
           ...(d.obligations ? { obligations: d.obligations } : {}),
         },
       });
@@ -186,6 +213,7 @@ function walkStrings(
 }
 
 export type McpInspectDeps = InspectDeps;
+export type McpRequestDlp = RequestDlp<Record<string, unknown>>;
 
 interface Scan {
   readonly value: unknown;
@@ -193,14 +221,20 @@ interface Scan {
   readonly blocking: Finding[];
 }
 
-function scanJson(deps: McpInspectDeps, value: unknown, root: string, direction: 'input' | 'output'): Scan {
+function scanJson(
+  engine: DlpEngine,
+  actions: Actions,
+  value: unknown,
+  root: string,
+  direction: 'input' | 'output',
+): Scan {
   const findings: Finding[] = [];
   const blocking: Finding[] = [];
   const next = walkStrings(value, root, (text, field) => {
-    const found = deps.engine.scan(text, field);
+    const found = engine.scan(text, field);
     if (found.length === 0) return undefined;
     findings.push(...found);
-    const verdict = decide(found, direction, deps.actions);
+    const verdict = decide(found, direction, actions);
     if (verdict.kind === 'block') {
       blocking.push(...verdict.blocking);
       return undefined;
@@ -213,47 +247,48 @@ function scanJson(deps: McpInspectDeps, value: unknown, root: string, direction:
   return { value: next, findings, blocking };
 }
 
+/** The /mcp surface's DLP: route `/mcp`, inbound text is a tools/call's arguments (keys too). */
+export function createMcpRequestDlp(deps: McpInspectDeps): McpRequestDlp {
+  return createRequestDlp(deps, {
+    route: () => '/mcp',
+    scanInbound(ctx, engine, actions) {
+      const m = mcpOf(ctx);
+      if (m.method !== 'tools/call') return undefined;
+      const args = m.arguments ?? {};
+      const s = scanJson(engine, actions, args, 'arguments', 'input');
+      return {
+        findings: s.findings,
+        blocking: s.blocking,
+        value: s.value as Record<string, unknown>,
+        changed: s.value !== args,
+      };
+    },
+  });
+}
+
 /** DLP on tool arguments. Secure default (src/dlp/actions.ts): a credential in arguments blocks. */
-export function createMcpInspectInStage(deps: McpInspectDeps): Stage {
+export function createMcpInspectInStage(dlp: McpRequestDlp): Stage {
   return {
     name: 'inspect-in',
     run(ctx) {
-      const m = mcpOf(ctx);
-      if (m.method !== 'tools/call') return;
-      let s: Scan;
-      try {
-        s = scanJson(deps, m.arguments ?? {}, 'arguments', 'input');
-      } catch (err) {
-        ctx.trail.push({ stage: 'inspect-in', outcome: 'error', code: 'dlp_blocked' });
-        throw err instanceof AirlockError
-          ? err
-          : new AirlockError('dlp_blocked', { cause: err, detail: 'inspector failed (fail closed)' });
-      }
-      recordFindings(ctx, 'input', s.findings, deps.actions);
-      const detail = {
-        findings: s.findings.length,
-        types: [...new Set(s.findings.map((f) => f.type))].sort(),
-      };
-      if (s.blocking.length > 0) {
-        ctx.trail.push({ stage: 'inspect-in', outcome: 'deny', code: 'dlp_blocked', detail });
-        throw dlpBlockedError(s.blocking);
-      }
-      m.arguments = s.value as Record<string, unknown>;
-      ctx.trail.push({ stage: 'inspect-in', outcome: 'allow', detail });
+      actOnInbound(ctx, dlp, (args) => {
+        mcpOf(ctx).arguments = args;
+      });
     },
   };
 }
 
 /** DLP on the tool result (content text, structuredContent, embedded resources): redact, or block. */
-export function createMcpInspectOutStage(deps: McpInspectDeps): Stage {
+export function createMcpInspectOutStage(dlp: McpRequestDlp): Stage {
   return {
     name: 'inspect-out',
     run(ctx) {
       if (mcpOf(ctx).method !== 'tools/call') return;
+      const actions = dlp.actionsFor(ctx).layers;
       ctx.chunkHooks.push((chunk, c) => {
         const m = mcpOf(c);
-        const s = scanJson(deps, chunk, 'result', 'output');
-        recordFindings(c, 'output', s.findings, deps.actions);
+        const s = scanJson(dlp.engine, actions, chunk, 'result', 'output');
+        recordFindings(c, 'output', s.findings, actions);
         if (s.blocking.length > 0) {
           c.trail.push({ stage: 'inspect-out', outcome: 'deny', code: 'dlp_blocked' });
           throw dlpBlockedError(s.blocking);

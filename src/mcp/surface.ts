@@ -39,6 +39,7 @@ import {
   createMcpAuthorizeStage,
   createMcpInspectInStage,
   createMcpInspectOutStage,
+  createMcpRequestDlp,
   createMcpResolveStage,
   type McpContext,
   type McpInspectDeps,
@@ -137,18 +138,20 @@ export function registerMcpSurface(app: FastifyInstance, deps: McpSurfaceDeps): 
       throw new AirlockError('mcp_header_mismatch', { publicDetail: `(${m.headerMismatch})` });
     },
   };
+  // One DLP scan per tools/call: authorize puts its summary in the decision, inspect-in acts on it.
+  const dlp = createMcpRequestDlp(deps.inspect);
   const decide: Stage[] = [
     deps.authenticate,
     headerCheck,
     methodCheck,
     resolve,
     (deps.wrapAuthorize ?? ((s: Stage) => s))(
-      createMcpAuthorizeStage({ authorize: deps.authorize, catalog: deps.catalog }),
+      createMcpAuthorizeStage({ authorize: deps.authorize, catalog: deps.catalog, findings: dlp.summary }),
     ),
     ...(deps.content ? [deps.content.stage] : []),
     ...(deps.extraStages ?? []),
-    createMcpInspectInStage(deps.inspect),
-    createMcpInspectOutStage(deps.inspect),
+    createMcpInspectInStage(dlp),
+    createMcpInspectOutStage(dlp),
   ];
 
   const forward = async (ctx: RequestContext) => {

@@ -1,6 +1,7 @@
 // Contracts of the MCP plane. An upstream is one MCP server (a supervised stdio child or a remote
 // Streamable HTTP server) seen through the SDK client; the catalog aggregates their tools under
 // `server__tool` and applies pins; the /mcp surface runs the pipeline around each call.
+import type { FindingsSummary } from '../dlp/summary.ts';
 import type { RequestContext } from '../http/context.ts';
 
 /** A tool as an upstream describes it (MCP `Tool`; extra fields are kept for the client). */
@@ -58,6 +59,8 @@ export interface ToolAuthorizationRequest {
   readonly server: string;
   /** tools/call only: the arguments (policy context). */
   readonly arguments?: Readonly<Record<string, unknown>>;
+  /** tools/call only: the DLP findings in the arguments (policy context `findings`). */
+  readonly findings?: FindingsSummary;
 }
 
 export interface ToolDecision {

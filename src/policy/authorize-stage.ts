@@ -3,6 +3,7 @@
 // model_not_found when the caller may do nothing at all with the model (P4: no probing); an
 // admin-surface deny → admin_forbidden. needs-approval / needs-step-up refuse with their own codes
 // until the obligations stage exists. An engine failure denies (fail closed) with policy_unavailable.
+import type { FindingsSummary } from '../dlp/summary.ts';
 import { AirlockError, type ErrorCode } from '../errors.ts';
 import type { RequestContext } from '../http/context.ts';
 import { isModelEndpoint } from '../http/context.ts';
@@ -24,8 +25,11 @@ export interface PolicyAuthorizeStageDeps {
   readonly surface?: 'client' | 'admin';
   /** Attributes of a model alias for policies (tier …); defaults to tier "standard". */
   readonly modelAttributes?: (alias: string) => ModelAttributes;
-  /** Extra context from earlier stages (DLP findings, zone …) — later stages fill these in. */
+  /** Extra context from earlier stages (approvals, break-glass, zone …). */
   readonly context?: (ctx: RequestContext) => Partial<DecisionContext>;
+  /** The request's inbound DLP findings summary, scanned once before the decision (inspect-in acts
+   *  on the same scan), so policies can read `context.findings`. */
+  readonly findings?: (ctx: RequestContext) => FindingsSummary;
 }
 
 const modelUse: readonly ModelAction[] = ['chat', 'complete', 'embed', 'models/list'];
@@ -33,7 +37,7 @@ const modelUse: readonly ModelAction[] = ['chat', 'complete', 'embed', 'models/l
 /** The decision request for a pipeline context, or undefined when nothing can be asked (deny). */
 export function decisionRequestFor(
   ctx: RequestContext,
-  deps: Pick<PolicyAuthorizeStageDeps, 'modelAttributes' | 'context'> = {},
+  deps: Pick<PolicyAuthorizeStageDeps, 'modelAttributes' | 'context' | 'findings'> = {},
 ): DecisionRequest | undefined {
   const principal = ctx.principal;
   const action = actionForOperation(ctx.operation);
@@ -47,8 +51,7 @@ export function decisionRequestFor(
   const context: DecisionContext = {
     clientAddress: ctx.clientAddress,
     stream: ctx.stream,
-    // DLP finding types seen so far (inspect-in runs after authorize today; obligations may re-ask).
-    findings: ctx.findings.filter((f) => f.direction === 'input').map((f) => f.type),
+    ...(deps.findings ? { findings: deps.findings(ctx) } : {}),
     credential: credentialContext(principal),
     ...deps.context?.(ctx),
   };
@@ -60,9 +63,15 @@ export function createPolicyAuthorizeStage(deps: PolicyAuthorizeStageDeps): Stag
   const denyCode = (ctx: RequestContext, request: DecisionRequest | undefined): ErrorCode => {
     if (surface === 'admin') return 'admin_forbidden';
     if (!request || ctx.operation === 'models' || !isModelEndpoint(ctx.operation)) return 'forbidden';
-    // A model the caller can use in no way at all is reported like an unknown model (P4).
+    // A model the caller can use in no way at all is reported like an unknown model (P4). What this
+    // request carries (its DLP findings) is not part of that question: a prompt refused for its
+    // content is forbidden, not a reason to hide the model.
+    const { findings: _carried, ...context } = request.context ?? {};
+    if (request.context?.findings?.count && deps.pdp.decide({ ...request, context }).kind !== 'deny')
+      return 'forbidden';
     const visible = modelUse.some(
-      (action) => action !== request.action && deps.pdp.decide({ ...request, action }).kind !== 'deny',
+      (action) =>
+        action !== request.action && deps.pdp.decide({ ...request, action, context }).kind !== 'deny',
     );
     return visible ? 'forbidden' : 'model_not_found';
   };
@@ -95,11 +104,14 @@ export function createPolicyAuthorizeStage(deps: PolicyAuthorizeStageDeps): Stag
         const reason = err instanceof AirlockError ? (err.detail ?? err.code) : 'policy engine failure';
         return refuse(ctx, 'policy_unavailable', { ...base, policies: [], reason }, err);
       }
+      const findings = request!.context?.findings;
       const detail = {
         ...base,
         policies: decision.policies,
         decision: decision.kind,
         obligations: decision.obligations,
+        // What the decision saw of the DLP findings (the same summary as context.findings).
+        ...(findings && findings.count > 0 ? { findings } : {}),
       };
       switch (decision.kind) {
         case 'allow':

@@ -94,10 +94,13 @@ describe('default policies reproduce API-key scopes', () => {
 describe('decision semantics', () => {
   test('decide: forbid overrides permit and names the forbid', () => {
     const pdp = pdpWith(`@id("no-secrets") forbid (principal, action, resource)
-      when { context.findings.contains("secret.aws") };`);
+      when { context.findings.types.contains("AWS_ACCESS_KEY") };`);
     const req = { principal: key(['*'], ['*']), action: 'chat' as const, resource: model('m') };
     assert.equal(pdp.decide(req).kind, 'allow');
-    const d = pdp.decide({ ...req, context: { findings: ['secret.aws'] } });
+    const d = pdp.decide({
+      ...req,
+      context: { findings: { types: ['AWS_ACCESS_KEY'], count: 1, hasCredential: true, hasPii: false } },
+    });
     assert.equal(d.kind, 'deny');
     assert.deepEqual(d.policies, ['no-secrets']);
   });
@@ -261,7 +264,14 @@ describe('decision cache', () => {
     const req = { principal: key(['*'], ['*']), action: 'chat' as const, resource: model('m') };
     assert.equal(pdp.decide({ ...req, context: { tokenEstimate: 10, zone: 'a' } }).cached, false);
     assert.equal(
-      pdp.decide({ ...req, context: { tokenEstimate: 10, zone: 'b', findings: ['x'] } }).cached,
+      pdp.decide({
+        ...req,
+        context: {
+          tokenEstimate: 10,
+          zone: 'b',
+          findings: { types: ['X'], count: 1, hasCredential: false, hasPii: false },
+        },
+      }).cached,
       true,
     );
     const d = pdp.decide({ ...req, context: { tokenEstimate: 5000, zone: 'a' } });

@@ -20,6 +20,7 @@ import {
   type Slice,
 } from './compile.ts';
 import { createDecisionCache } from './decision-cache.ts';
+import { findingsContext } from './findings-context.ts';
 import { createPolicyIndex, type PolicyIndex } from './policy-index.ts';
 import type { References } from './references.ts';
 import type {
@@ -95,7 +96,7 @@ function cedarContext(
   if (want('hourOfDay')) out.hourOfDay = new Date(now).getUTCHours();
   if (want('dayOfWeek')) out.dayOfWeek = new Date(now).getUTCDay();
   if (want('stream')) out.stream = ctx?.stream ?? false;
-  if (want('findings')) out.findings = sortedSet(ctx?.findings);
+  if (want('findings')) out.findings = findingsContext(ctx?.findings, refs);
   if (!ctx) return out;
   if (want('clientAddress') && ctx.clientAddress && isIP(ctx.clientAddress) !== 0)
     out.clientAddress = { __extn: { fn: 'ip', arg: ctx.clientAddress } };

@@ -80,7 +80,7 @@ describe('compile: slicing', () => {
       defaultPolicySource(),
       {
         name: 'x',
-        text: '@id("g") forbid (principal, action == Airlock::Action::"chat", resource) when { context.findings.contains("s") && context has credential && context.credential.kind == "jwt" };',
+        text: '@id("g") forbid (principal, action == Airlock::Action::"chat", resource) when { context.findings.types.contains("s") && context has credential && context.credential.kind == "jwt" };',
       },
     ]);
     const chat = c.slices.get('chat')!.refs;

@@ -112,7 +112,7 @@ function modelLeaf(r: Rng): string {
     () => `principal in Airlock::Tenant::"t0"`,
     () => `context has zone && context.zone == "${r.pick(ZONES)}"`,
     () => `context has tokenEstimate && context.tokenEstimate < ${r.int(2000)}`,
-    () => 'context.findings.contains("pii.email")',
+    () => 'context.findings.types.contains("EMAIL")',
     () => 'resource has tier',
     () => 'context.stream',
     () => `resource.tier == resource.alias`,
@@ -191,7 +191,9 @@ function request(r: Rng, tools: boolean): DecisionRequest {
     : [];
   const context: DecisionRequest['context'] = {
     stream: r.chance(0.5),
-    findings: r.chance(0.3) ? ['pii.email'] : [],
+    findings: r.chance(0.3)
+      ? { types: ['EMAIL'], count: 1, hasCredential: false, hasPii: true }
+      : { types: [], count: 0, hasCredential: false, hasPii: false },
     ...(r.chance(0.6) ? { zone: r.pick(ZONES) } : {}),
     ...(r.chance(0.6) ? { tokenEstimate: r.int(2000) } : {}),
     ...(tools && r.chance(0.5) ? { arguments: r.chance(0.5) ? { path: '/srv' } : { q: 'x' } } : {}),

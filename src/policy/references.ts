@@ -13,9 +13,32 @@ export interface References {
   readonly tags: boolean;
   /** Whether the action's group membership can matter (`action in …` in scope or conditions). */
   readonly action: boolean;
+  /** Per record-valued context field, the attributes read from it (`context.findings.types` →
+   *  findings: {types}), or 'all' when the field is used as a whole value. A field read only with
+   *  `has` has an empty set. Lets the decision point hand Cedar (and key its cache on) only those. */
+  readonly contextAttrs: ReadonlyMap<string, ReadonlySet<string> | 'all'>;
 }
 
-type Walker = { context: Set<string> | 'all'; attrs: Set<string>; tags: boolean; action: boolean };
+type Walker = {
+  context: Set<string> | 'all';
+  attrs: Set<string>;
+  tags: boolean;
+  action: boolean;
+  contextAttrs: Map<string, Set<string> | 'all'>;
+};
+
+function readFrom(w: Walker, field: string, attr: string | undefined): void {
+  if (w.context !== 'all') w.context.add(field);
+  const have = w.contextAttrs.get(field);
+  if (have === 'all') return;
+  if (attr === 'all') {
+    w.contextAttrs.set(field, 'all');
+    return;
+  }
+  const set = have ?? new Set<string>();
+  if (attr !== undefined) set.add(attr);
+  w.contextAttrs.set(field, set);
+}
 
 function isContext(e: Expr): boolean {
   return (e as { Var?: string }).Var === 'context';
@@ -45,13 +68,20 @@ function walk(e: unknown, w: Walker): void {
     const names = Array.isArray(access.attr) ? access.attr : [access.attr];
     if (isContext(access.left)) {
       const first = names[0];
-      if (w.context !== 'all' && first !== undefined) w.context.add(first);
       // Deeper names are attributes of records or entities inside the context.
       for (const n of names.slice(1)) w.attrs.add(n);
-    } else {
-      for (const n of names) w.attrs.add(n);
-      walk(access.left, w);
+      // `context.x` reached here is x used as a whole value; `context has x` only tests presence.
+      if (first !== undefined) readFrom(w, first, names.length > 1 ? names[1] : dot ? 'all' : undefined);
+      return;
     }
+    for (const n of names) w.attrs.add(n);
+    const inner = (access.left as { '.'?: { left: Expr; attr: string } })['.'];
+    if (inner && isContext(inner.left)) {
+      // `context.x.y` / `context.x has y`: x is read through its attribute y only.
+      readFrom(w, inner.attr, names[0]);
+      return;
+    }
+    walk(access.left, w);
     return;
   }
   if ('getTag' in node || 'hasTag' in node) w.tags = true;
@@ -64,6 +94,7 @@ export function analyzeReferences(policy: PolicyJson): References {
     attrs: new Set(),
     tags: false,
     action: policy.action.op === 'in' || policy.action.op === '==',
+    contextAttrs: new Map(),
   };
   for (const clause of policy.conditions) walk(clause.body, w);
   return w;
@@ -74,12 +105,19 @@ export function mergeReferences(list: readonly References[]): References {
   const attrs = new Set<string>();
   let tags = false;
   let action = false;
+  const contextAttrs = new Map<string, Set<string> | 'all'>();
   for (const r of list) {
+    for (const [field, read] of r.contextAttrs) {
+      const have = contextAttrs.get(field);
+      if (have === 'all') continue;
+      if (read === 'all') contextAttrs.set(field, 'all');
+      else contextAttrs.set(field, new Set([...(have ?? []), ...read]));
+    }
     action ||= r.action;
     if (r.context === 'all' || context === 'all') context = 'all';
     else for (const k of r.context) context.add(k);
     for (const a of r.attrs) attrs.add(a);
     tags ||= r.tags;
   }
-  return { context, attrs, tags, action };
+  return { context, attrs, tags, action, contextAttrs };
 }

@@ -2,6 +2,7 @@
 // and context and answers allow | deny | needs-approval | needs-step-up with the ids of the
 // policies that decided. Default deny; a forbid overrides any permit.
 import type { CedarValueJson } from '@cedar-policy/cedar-wasm/nodejs';
+import type { FindingsSummary } from '../dlp/summary.ts';
 
 export type { CedarValueJson };
 
@@ -41,7 +42,8 @@ export interface DecisionContext {
   readonly zone?: string;
   readonly stream?: boolean;
   readonly tokenEstimate?: number;
-  readonly findings?: readonly string[];
+  /** The inbound DLP findings summary (types, count, hasCredential, hasPii — never values). */
+  readonly findings?: FindingsSummary;
   /** Tool-call arguments; become tags of an Airlock::Arguments entity (values as strings). */
   readonly arguments?: Readonly<Record<string, unknown>>;
   readonly approval?: {

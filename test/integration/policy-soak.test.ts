@@ -14,7 +14,7 @@ const TOTAL = Number(process.env.AIRLOCK_SOAK_DECISIONS ?? 1_000_000);
 const extra = `
 @id("soak.no-secrets")
 forbid (principal, action in Airlock::Action::"models", resource)
-when { context.findings.contains("secret.aws") };
+when { context.findings.types.contains("secret.aws") };
 
 @id("soak.big-prompts")
 forbid (principal, action == Airlock::Action::"chat", resource)
@@ -123,7 +123,12 @@ test('policy soak: ≥1M mixed decisions alongside JSON, crypto and timers stay 
           ? { type: 'AdminObject', id: 'keys' }
           : { type: 'Model', id: m.alias, attrs: { alias: m.alias, tier: m.tier } },
       // tokenEstimate is read by a policy: fresh values are cache misses.
-      context: { findings, tokenEstimate: tokens, clientAddress: addr, stream: rand(2) === 0 },
+      context: {
+        findings: { types: findings, count: findings.length, hasCredential: false, hasPii: false },
+        tokenEstimate: tokens,
+        clientAddress: addr,
+        stream: rand(2) === 0,
+      },
     };
     return { p, m, a, findings, tokens, addr, request };
   };
