@@ -159,6 +159,14 @@ export const identityConfigSchema = z
               .describe(
                 'store: revocations and signing keys in the store (shared by replicas on one PostgreSQL; signing keys as vault secrets); memory: revocations lost on restart (tests).',
               ),
+            maxStaleness: z
+              .string()
+              .regex(DURATION, 'a duration such as 0s, 500ms or 2s')
+              .refine((v) => parseDuration(v) <= 10_000, 'at most 10s')
+              .default('0s')
+              .describe(
+                'How long a "not revoked" answer may be reused before the store is asked again. 0s (default): every use of a task token reads the store. Above 0, a task ended on another replica is refused here at most this much later (a revocation made through this replica applies at once). At most 10s.',
+              ),
           })
           .prefault({}),
       })

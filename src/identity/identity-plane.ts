@@ -11,6 +11,7 @@ import { toJsonObject } from '../http/stages/record.ts';
 import { parseDuration } from './config.ts';
 import { createJwtAuthenticator, type JwtAuthenticator } from './jwt-authenticator.ts';
 import { createMtlsAuthenticator } from './mtls-authenticator.ts';
+import { createCachedRevocationStore } from './revocation-cache.ts';
 import { createMemoryRevocationStore, type RevocationStore } from './revocation-store.ts';
 import { openNodeRevocationFile } from './revocation-store-sqlite.ts';
 import { registerTaskAdminRoutes } from './task-admin-routes.ts';
@@ -63,8 +64,11 @@ export function createIdentityPlane(config: AirlockConfig, deps: IdentityPlaneDe
     revocations =
       idc.tokens.revocations.driver === 'memory'
         ? createMemoryRevocationStore()
-        : (deps.tokenStore?.revocations ??
-          openNodeRevocationFile(join(deps.dataDir, 'task-token-revocations.db')));
+        : createCachedRevocationStore(
+            deps.tokenStore?.revocations ??
+              openNodeRevocationFile(join(deps.dataDir, 'task-token-revocations.db')),
+            { maxStalenessMs: parseDuration(idc.tokens.revocations.maxStaleness) },
+          );
     keyring = createSigningKeyring(
       {
         rotationMs: parseDuration(idc.tokens.signingKeyRotation),

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
 import { parseConfig } from '../../src/config/load.ts';
-import { createGateway, type Gateway, pepperPath } from '../../src/gateway.ts';
+import { createGateway, type Gateway } from '../../src/gateway.ts';
 import { createTaskTokenStore } from '../../src/identity/task-token-store.ts';
 import { TOKEN_EXCHANGE_GRANT } from '../../src/identity/token-endpoint.ts';
 import { closeAdapters, createAdapters } from '../../src/inference/adapter-registry.ts';
@@ -169,7 +169,7 @@ describe('two gateway replicas on one PostgreSQL database', () => {
   let b: Replica;
   const dirs: string[] = [];
 
-  async function replica(seedFrom?: string): Promise<Replica> {
+  async function replica(seedFrom?: string, identity?: Record<string, unknown>): Promise<Replica> {
     const dataDir = mkdtempSync(join(tmpdir(), 'airlock-replica-'));
     dirs.push(dataDir);
     mkdirSync(join(dataDir, 'secrets'), { mode: 0o700 });
@@ -193,6 +193,7 @@ describe('two gateway replicas on one PostgreSQL database', () => {
         },
       ],
       models: [{ alias: 'gpt-test', targets: [{ upstream: 'mock', model: 'upstream-model' }] }],
+      ...(identity ? { identity } : {}),
     });
     const store: Store = await openPostgresStore({ url: dbUrl.toString() });
     await store.migrate();
@@ -274,5 +275,53 @@ describe('two gateway replicas on one PostgreSQL database', () => {
     assert.equal((await use(a.url, t2)).status, 200);
     assert.equal((await form(`${a.url}/oauth/revoke`, { token: t2 })).status, 200);
     assert.deepEqual(await use(b.url, t2), { status: 401, code: 'revoked_token' });
+  });
+
+  test('with maxStaleness, a replica refuses a task ended elsewhere once its cached answer ages out', async () => {
+    const c = await replica(dirs[0]!, { tokens: { revocations: { maxStaleness: '2s' } } });
+    try {
+      const key = await a.gateway.keys.create({
+        owner: 'app2',
+        models: ['gpt-test'],
+        ttlMs: 3_600_000,
+        actor: 't',
+      });
+      const admin = await a.gateway.keys.create({
+        owner: 'ops2',
+        kind: 'admin',
+        ttlMs: 3_600_000,
+        actor: 't',
+      });
+      const token = await mint(a.url, key.key, 'cached-job');
+      assert.equal((await use(c.url, token)).status, 200); // C now holds a "not revoked" answer
+      assert.equal(
+        (await postJson(`${a.adminUrl}/admin/v1/tasks/cached-job/revoke`, admin.key, {})).status,
+        200,
+      );
+      assert.deepEqual(await use(a.url, token), { status: 401, code: 'revoked_token' });
+      // C may serve the token until its answer is 2 s old, never after: poll until it refuses.
+      let last = await use(c.url, token);
+      for (let i = 0; i < 200 && last.status === 200; i++) {
+        await new Promise((r) => setTimeout(r, 50));
+        last = await use(c.url, token);
+      }
+      assert.deepEqual(last, { status: 401, code: 'revoked_token' });
+      // And a revocation made through C itself applies on C at once.
+      const t2 = await mint(a.url, key.key, 'cached-job-2');
+      assert.equal((await use(c.url, t2)).status, 200);
+      const cAdmin = await c.gateway.keys.create({
+        owner: 'ops3',
+        kind: 'admin',
+        ttlMs: 3_600_000,
+        actor: 't',
+      });
+      assert.equal(
+        (await postJson(`${c.adminUrl}/admin/v1/tasks/cached-job-2/revoke`, cAdmin.key, {})).status,
+        200,
+      );
+      assert.deepEqual(await use(c.url, t2), { status: 401, code: 'revoked_token' });
+    } finally {
+      await c.close();
+    }
   });
 });
