@@ -1,24 +1,36 @@
 // Gateway overhead: the same load straight to an OpenAI-compatible upstream and through airlock
 // (every stage on: key auth, routing, scope authorization, quotas, token accounting, record).
 //
-//   node bench/proxy-overhead.ts [--duration 5] [--runs 3]
+//   node bench/proxy-overhead.ts [--duration 5] [--runs 3] [--modes json,sse] [--connections 1,64]
+//                                [--profile DIR]   (V8 CPU profile of the gateway into DIR)
+//                                [--trace]         (per-stage wall time from the gateway's spans)
 //
 // Pinning (2-core machine): the upstream and the gateway share CPU 0 (so "through airlock" gets no
 // extra core), wrk runs on CPU 1. Prints a JSON document and a markdown table for docs/BENCHMARKS.md.
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs, promisify } from 'node:util';
 import { stringify } from 'yaml';
+import { type StageSpans, startStageSpans } from './stage-spans.ts';
 
 const run = promisify(execFile);
 const { values } = parseArgs({
   options: {
     duration: { type: 'string', default: '5' },
     runs: { type: 'string', default: '3' },
+    modes: { type: 'string', default: 'json,sse' },
+    connections: { type: 'string', default: '1,64' },
+    // Write a V8 CPU profile of the gateway (node --cpu-prof) into this folder.
+    profile: { type: 'string' },
+    // Turn on the gateway's OpenTelemetry tracing to a receiver in this process and print the wall
+    // time of every pipeline stage (tracing itself costs a little; numbers are then not overhead).
+    trace: { type: 'boolean', default: false },
   },
 });
+const MODES = values.modes.split(',');
+const CONNECTIONS = values.connections.split(',').map(Number);
 const DURATION = Number(values.duration);
 const RUNS = Number(values.runs);
 const ROOT = new URL('../', import.meta.url).pathname;
@@ -77,6 +89,14 @@ async function wrk(url: string, bodyFile: string, key: string, connections: numb
   return JSON.parse(line.slice(5)) as WrkResult;
 }
 
+/** CPU seconds (user + system, all threads) a process has used so far: proc(5) stat fields 14 and 15.
+ *  Unlike latency, CPU per request barely moves when other work shares the machine. */
+function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100; // clock ticks (USER_HZ = 100)
+}
+
 /** A 2 KB prompt of ordinary prose, so DLP does the work it does on real traffic. */
 const PROMPT =
   'Summarise the quarterly maintenance report for the pumping station and list the open actions. '
@@ -89,6 +109,7 @@ async function main() {
   const dir = mkdtempSync(join(tmpdir(), 'airlock-bench-'));
   const upstream = await startProcess(['bench/mock-upstream.ts', '--chunks', '20'], /"url"/);
   const upstreamUrl = JSON.parse(upstream.line).url as string;
+  const spans: StageSpans | undefined = values.trace ? await startStageSpans() : undefined;
   const configPath = join(dir, 'airlock.yaml');
   writeFileSync(
     configPath,
@@ -101,6 +122,9 @@ async function main() {
       quotas: {
         perKey: { requestsPerMinute: 100_000_000, concurrency: 1024, tokensPerDay: 1_000_000_000_000 },
       },
+      // The mock serves no real weights custody could verify: the documented escape hatch.
+      custody: { exempt: [{ upstream: 'mock', reason: 'benchmark mock upstream on loopback' }] },
+      ...(spans ? { tracing: { endpoint: spans.url, interval: '200ms' } } : {}),
     }),
   );
   const { stdout } = await run(process.execPath, [
@@ -116,7 +140,11 @@ async function main() {
     '--json',
   ]);
   const key = JSON.parse(stdout).key as string;
-  const gateway = await startProcess(['bin/airlock.js', 'serve', '--config', configPath], /airlock ready/);
+  const profile = values.profile ? ['--cpu-prof', `--cpu-prof-dir=${values.profile}`] : [];
+  const gateway = await startProcess(
+    [...profile, 'bin/airlock.js', 'serve', '--config', configPath],
+    /airlock ready/,
+  );
   const gatewayUrl = JSON.parse(gateway.line).client as string;
 
   const bodies = {
@@ -126,19 +154,25 @@ async function main() {
   const rows: Record<string, unknown>[] = [];
   try {
     for (const [mode, body] of Object.entries(bodies)) {
+      if (!MODES.includes(mode)) continue;
       const bodyFile = join(dir, `${mode}.json`);
       writeFileSync(bodyFile, JSON.stringify(body));
-      for (const connections of [1, 64]) {
+      for (const connections of CONNECTIONS) {
         const direct: WrkResult[] = [];
         const through: WrkResult[] = [];
+        const gatewayCpuUs: number[] = [];
         await wrk(`${upstreamUrl}/v1/chat/completions`, bodyFile, '', connections); // warm-up
         await wrk(`${gatewayUrl}/v1/chat/completions`, bodyFile, key, connections);
+        spans?.reset();
         // Interleave the two targets so drift on a noisy machine hits both alike.
         for (let i = 0; i < RUNS; i++) {
           direct.push(await wrk(`${upstreamUrl}/v1/chat/completions`, bodyFile, '', connections));
-          through.push(await wrk(`${gatewayUrl}/v1/chat/completions`, bodyFile, key, connections));
+          const cpu0 = cpuSeconds(gateway.child.pid!);
+          const r = await wrk(`${gatewayUrl}/v1/chat/completions`, bodyFile, key, connections);
+          gatewayCpuUs.push(((cpuSeconds(gateway.child.pid!) - cpu0) / r.requests) * 1e6);
+          through.push(r);
         }
-        const bad = [...direct, ...through].reduce((n, r) => n + r.errors + r.non2xx, 0);
+        const failed = (rs: WrkResult[]) => rs.reduce((n, r) => n + r.errors + r.non2xx, 0);
         const rps = (rs: WrkResult[]) => median(rs.map((r) => r.requests / r.seconds));
         const row = {
           mode,
@@ -152,24 +186,40 @@ async function main() {
           directRps: Math.round(rps(direct)),
           airlockRps: Math.round(rps(through)),
           rpsRatio: rps(through) / rps(direct),
-          failedRequests: bad,
+          // The gateway's own CPU per request (main and writer threads), the mock upstream excluded.
+          gatewayCpuUsPerRequest: Math.round(median(gatewayCpuUs)),
+          failedDirect: failed(direct),
+          failedAirlock: failed(through),
         };
         rows.push(row);
         process.stderr.write(`${JSON.stringify(row)}\n`);
+        if (spans) {
+          await new Promise((r) => setTimeout(r, 500)); // the tracer's last export interval
+          const stages = spans.summary();
+          Object.assign(row, { stages });
+          for (const st of stages)
+            process.stderr.write(
+              `  ${st.name.padEnd(26)} n=${st.count} p50 ${st.p50us} µs  p99 ${st.p99us} µs\n`,
+            );
+        }
       }
     }
   } finally {
+    // Wait for the gateway's clean exit: that is when a --profile is written.
+    const exited = new Promise((r) => gateway.child.once('exit', r));
     gateway.child.kill('SIGTERM');
     upstream.child.kill('SIGTERM');
+    await exited;
+    await spans?.close();
     rmSync(dir, { recursive: true, force: true });
   }
   const f = (n: unknown, d = 3) => (typeof n === 'number' ? n.toFixed(d) : String(n));
   const table = [
-    '| mode | conns | direct p50 / p99 (ms) | airlock p50 / p99 (ms) | added p50 / p99 (ms) | direct rps | airlock rps | ratio |',
-    '|---|---|---|---|---|---|---|---|',
+    '| mode | conns | direct p50 / p99 (ms) | airlock p50 / p99 (ms) | added p50 / p99 (ms) | direct rps | airlock rps | ratio | gateway CPU µs/req |',
+    '|---|---|---|---|---|---|---|---|---|',
     ...rows.map(
       (r) =>
-        `| ${r.mode} | ${r.connections} | ${f(r.directP50ms)} / ${f(r.directP99ms)} | ${f(r.airlockP50ms)} / ${f(r.airlockP99ms)} | ${f(r.addedP50ms)} / ${f(r.addedP99ms)} | ${r.directRps} | ${r.airlockRps} | ${f(r.rpsRatio, 2)} |`,
+        `| ${r.mode} | ${r.connections} | ${f(r.directP50ms)} / ${f(r.directP99ms)} | ${f(r.airlockP50ms)} / ${f(r.airlockP99ms)} | ${f(r.addedP50ms)} / ${f(r.addedP99ms)} | ${r.directRps} | ${r.airlockRps} | ${f(r.rpsRatio, 2)} | ${r.gatewayCpuUsPerRequest} |`,
     ),
   ].join('\n');
   process.stdout.write(
