@@ -40,9 +40,9 @@ export async function startStageSpans(): Promise<StageSpans> {
             for (const s of ss.spans ?? []) {
               const name = s.kind === SERVER ? 'request (whole pipeline)' : s.name;
               const us = Number(BigInt(s.endTimeUnixNano) - BigInt(s.startTimeUnixNano)) / 1000;
-              let list = byName.get(name);
-              if (list === undefined) byName.set(name, (list = []));
-              list.push(us);
+              const list = byName.get(name);
+              if (list === undefined) byName.set(name, [us]);
+              else list.push(us);
             }
       } catch {
         // a malformed export is the gateway's bug, not the bench's: count nothing
