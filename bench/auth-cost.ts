@@ -14,6 +14,7 @@ import { generateApiKey } from '../src/identity/api-key-codec.ts';
 import { identityConfigSchema } from '../src/identity/config.ts';
 import { createJwtAuthenticator } from '../src/identity/jwt-authenticator.ts';
 import { createMtlsAuthenticator } from '../src/identity/mtls-authenticator.ts';
+import { createCachedRevocationStore } from '../src/identity/revocation-cache.ts';
 import { createPostgresRevocationStore } from '../src/identity/revocation-store-postgres.ts';
 import { createSqliteRevocationStore } from '../src/identity/revocation-store-sqlite.ts';
 import { createTaskTokenAuthenticator } from '../src/identity/task-token-authenticator.ts';
@@ -210,6 +211,15 @@ try {
       'task token, seen before + PostgreSQL revocation check',
       2_000,
       expectOk(pgAuth, bearer(tt!)),
+    );
+    const pgCached = createTaskTokenAuthenticator(ttc, {
+      keyring,
+      revocations: createCachedRevocationStore(createPostgresRevocationStore(conn), { maxStalenessMs: 1000 }),
+    });
+    await measure(
+      'task token, seen before + PostgreSQL, maxStaleness 1s',
+      20_000,
+      expectOk(pgCached, bearer(tt!)),
     );
     pgDone = async () => {
       await conn.close();
