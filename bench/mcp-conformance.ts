@@ -1,50 +1,73 @@
 // Runs @modelcontextprotocol/conformance server scenarios against airlock's /mcp in front of the
-// fixture server. The suite cannot present a credential, so this run authenticates every request
-// as one anonymous principal allowed every fixture tool (the only difference from production).
-//   node bench/mcp-conformance.ts [scenario ...]
-import { spawn } from 'node:child_process';
-import { join } from 'node:path';
-import { approveServer } from '../src/mcp/approve.ts';
-import { FIXTURE_SERVER, principal, startMcpHarness } from '../test/fixtures/mcp/harness.ts';
+// conformance fixture server (test/fixtures/mcp/conformance.ts), and prints one line per scenario.
+//   node bench/mcp-conformance.ts [--spec-version 2025-06-18|2025-11-25|2026-07-28] [scenario ...]
+// With no scenario, every applicable one of that revision runs; with --all, every server scenario
+// the suite lists for it (the not-applicable ones fail, which is what docs/MCP-CONFORMANCE.md records).
+import { parseArgs } from 'node:util';
+import {
+  APPLICABLE,
+  runScenario,
+  type SpecVersion,
+  startConformanceGateway,
+} from '../test/fixtures/mcp/conformance.ts';
 
-const scenarios = process.argv.slice(2);
-const h = await startMcpHarness({
-  tokens: { anonymous: principal('conformance') },
-  allowed: { conformance: ['fixture__echo', 'fixture__add', 'fixture__fail'] },
-  anonymous: 'anonymous',
-  mcp: {
-    surface: { allowedHosts: ['127.0.0.1', 'localhost'] },
-    servers: [{ name: 'fixture', transport: 'stdio', command: 'node', args: [FIXTURE_SERVER] }],
-  },
+const ALL = [
+  'server-initialize',
+  'server-session-lifecycle',
+  'server-stateless',
+  'logging-set-level',
+  'ping',
+  'completion-complete',
+  'tools-list',
+  'tools-call-simple-text',
+  'tools-call-image',
+  'tools-call-audio',
+  'tools-call-embedded-resource',
+  'tools-call-mixed-content',
+  'tools-call-with-logging',
+  'tools-call-error',
+  'tools-call-with-progress',
+  'tools-call-sampling',
+  'tools-call-elicitation',
+  'json-schema-2020-12',
+  'elicitation-sep1034-defaults',
+  'server-sse-polling',
+  'server-sse-multiple-streams',
+  'elicitation-sep1330-enums',
+  'resources-list',
+  'resources-read-text',
+  'resources-read-binary',
+  'resources-templates-read',
+  'resources-subscribe',
+  'resources-unsubscribe',
+  'sep-2164-resource-not-found',
+  'prompts-list',
+  'prompts-get-simple',
+  'prompts-get-with-args',
+  'prompts-get-embedded-resource',
+  'prompts-get-with-image',
+  'dns-rebinding-protection',
+  'caching',
+  'http-header-validation',
+  'http-custom-header-server-validation',
+];
+
+const { values, positionals } = parseArgs({
+  options: { 'spec-version': { type: 'string', default: '2025-11-25' }, all: { type: 'boolean' } },
+  allowPositionals: true,
 });
-for (const u of h.plane.upstreams.values()) await approveServer(u, h.plane.pins, { actor: 'conformance' });
-const bin = join(import.meta.dirname, '../node_modules/.bin/conformance');
+const version = values['spec-version'] as SpecVersion;
+const scenarios = positionals.length ? positionals : values.all ? ALL : APPLICABLE[version];
+const h = await startConformanceGateway();
 try {
-  for (const scenario of scenarios.length
-    ? scenarios
-    : ['server-initialize', 'ping', 'tools-list', 'dns-rebinding-protection']) {
-    // Asynchronous: the gateway under test runs in this process and must keep serving.
-    const r = await new Promise<{ status: number | null; text: string }>((resolve) => {
-      const child = spawn(bin, ['server', '--url', h.url, '--scenario', scenario]);
-      let text = '';
-      child.stdout.on('data', (c) => {
-        text += c;
-      });
-      child.stderr.on('data', (c) => {
-        text += c;
-      });
-      child.on('close', (status) => resolve({ status, text }));
-    });
-    const out = r.text
-      .trim()
-      .split('\n')
-      .filter((l) => !l.startsWith('npm warn'));
+  for (const s of scenarios) {
+    const r = await runScenario(h.url, s, version);
+    const counts = (status: string) => r.checks.filter((c) => c.status === status).length;
+    const verdict = r.checks.length === 0 ? 'SKIP' : r.failed.length === 0 ? 'PASS' : 'FAIL';
     console.log(
-      `== ${scenario} (exit ${r.status})\n${out
-        .filter((l) => /(PASS|FAIL|✓|✗|passed|failed|Error|error)/.test(l))
-        .slice(0, 12)
-        .join('\n')}`,
+      `${verdict} ${s} @${version}: ${counts('SUCCESS')} ok, ${counts('FAILURE')} failed, ${counts('SKIPPED')} skipped`,
     );
+    for (const c of r.failed) console.log(`    ${c.id}: ${c.errorMessage ?? ''}`.slice(0, 240));
   }
 } finally {
   await h.close();

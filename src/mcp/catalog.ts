@@ -11,6 +11,8 @@ export interface CatalogServer {
   readonly upstream: McpUpstream;
   readonly allow?: readonly string[];
   readonly requireApproval: boolean;
+  /** false: tools keep their own names (at most one such server; see config `namespaced`). */
+  readonly namespaced?: boolean;
 }
 
 export interface PinAlert {
@@ -59,6 +61,14 @@ interface Cached {
 
 export function createToolCatalog(deps: CatalogDeps): ToolCatalog {
   const servers = new Map(deps.servers.map((s) => [s.upstream.name, s]));
+  const bare = deps.servers.find((s) => s.namespaced === false);
+  const exposedName = (server: CatalogServer, tool: string) =>
+    server.namespaced === false ? tool : namespacedName(server.upstream.name, tool);
+  /** A bare tool named like another server's namespace would shadow (or be shadowed by) it. */
+  const looksNamespaced = (tool: string) => {
+    const parts = splitName(tool);
+    return parts !== undefined && servers.has(parts.server);
+  };
   const cache = new Map<string, Cached>();
   const alerted = new Set<string>();
   // Upstream tool objects are replaced on every re-read, so a hash cached per object stays right.
@@ -120,7 +130,7 @@ export function createToolCatalog(deps: CatalogDeps): ToolCatalog {
   }
 
   function entry(server: CatalogServer, t: UpstreamTool): CatalogTool {
-    const name = namespacedName(server.upstream.name, t.name);
+    const name = exposedName(server, t.name);
     const hash = hashOf(t);
     return {
       name,
@@ -134,7 +144,8 @@ export function createToolCatalog(deps: CatalogDeps): ToolCatalog {
 
   const isVisible = (server: CatalogServer, t: CatalogTool) =>
     (t.pin === 'approved' || t.pin === 'not-required') &&
-    (server.allow === undefined || server.allow.includes(t.upstreamName));
+    (server.allow === undefined || server.allow.includes(t.upstreamName)) &&
+    !(server.namespaced === false && looksNamespaced(t.upstreamName));
 
   async function all(signal?: AbortSignal): Promise<CatalogTool[]> {
     const lists = await Promise.all(
@@ -149,7 +160,14 @@ export function createToolCatalog(deps: CatalogDeps): ToolCatalog {
       return (await all(signal)).filter((t) => isVisible(servers.get(t.server)!, t));
     },
     async resolve(name, signal) {
-      const parts = splitName(name);
+      const split = splitName(name);
+      const prefixed = split ? servers.get(split.server) : undefined;
+      const parts =
+        prefixed && prefixed.namespaced !== false
+          ? split
+          : bare && !looksNamespaced(name)
+            ? { server: bare.upstream.name, tool: name }
+            : undefined;
       const server = parts ? servers.get(parts.server) : undefined;
       if (!parts || !server) return undefined;
       if (server.allow !== undefined && !server.allow.includes(parts.tool)) return undefined;

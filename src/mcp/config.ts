@@ -59,7 +59,13 @@ const common = {
     .min(1)
     .max(64)
     .regex(MCP_SERVER_NAME, 'lower-case letters, digits, - and single _ (the namespace separator is __)')
-    .describe('Server name; its tools are exposed as <name>__<tool>.'),
+    .describe('Server name; its tools are exposed as <name>__<tool> (unless `namespaced` is false).'),
+  namespaced: z
+    .boolean()
+    .default(true)
+    .describe(
+      'false: tools keep their own names (for clients written against this one server); at most one server may do this, and its tools whose names look namespaced (<server>__…) are hidden.',
+    ),
   tools: z
     .array(z.string().min(1).max(128))
     .max(1024)
@@ -171,6 +177,10 @@ export const mcpConfigSchema = z
       .array(mcpServerSchema)
       .default([])
       .refine((s) => new Set(s.map((x) => x.name)).size === s.length, 'server names must be unique')
+      .refine(
+        (s) => s.filter((x) => !x.namespaced).length <= 1,
+        'at most one server may set namespaced: false (bare tool names would collide)',
+      )
       .describe('Upstream MCP servers; their tools are aggregated as <server>__<tool>.'),
   })
   .prefault({})

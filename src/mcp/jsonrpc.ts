@@ -73,6 +73,7 @@ const RPC_CODE: Partial<Record<ErrorCode, number>> = {
   invalid_request: RPC.invalidRequest,
   mcp_header_mismatch: RPC.headerMismatch,
   unsupported_protocol_version: RPC.unsupportedVersion,
+  mcp_invalid_params: RPC.invalidParams,
   token_in_query: RPC.invalidRequest,
   body_too_large: RPC.invalidRequest,
   unsupported_media_type: RPC.invalidRequest,
@@ -104,6 +105,7 @@ const TRANSPORT_CODES = new Set<ErrorCode>([
   'invalid_request',
   'mcp_header_mismatch',
   'unsupported_protocol_version',
+  'mcp_invalid_params',
   'token_in_query',
   'body_too_large',
   'unsupported_media_type',
@@ -112,8 +114,10 @@ const TRANSPORT_CODES = new Set<ErrorCode>([
   'origin_not_allowed',
 ]);
 
-export function httpStatusFor(err: AirlockError): number {
+export function httpStatusFor(err: AirlockError, modern = false): number {
   if (err.status === 401) return 401;
+  // 2026-07-28 Streamable HTTP: an unknown or removed method is HTTP 404 with -32601.
+  if (modern && err.code === 'mcp_method_not_found') return 404;
   return TRANSPORT_CODES.has(err.code) && TRANSPORT_STATUS.has(err.status) ? err.status : 200;
 }
 

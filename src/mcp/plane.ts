@@ -91,6 +91,7 @@ export function createMcpPlane(config: McpConfig, deps: McpPlaneDeps): McpPlane 
       upstream: upstreams.get(s.name)!,
       ...(s.tools ? { allow: s.tools } : {}),
       requireApproval: s.requireApproval,
+      namespaced: s.namespaced,
     })),
     pins,
     refreshMs: durationToMs(config.surface.listRefresh),

@@ -31,14 +31,17 @@ test('era: an unknown claimed revision is refused with what is supported', () =>
   assert.equal(e.kind === 'refused' && e.code, 'unsupported_protocol_version');
   assert.equal(e.kind === 'refused' && e.requested, '2027-01-01');
   // A 2025 revision claimed in the envelope is not a 2026-era request either.
-  assert.equal(eraOf(envelope('2025-11-25'), undefined).kind, 'refused');
+  assert.equal(eraOf(envelope('2025-11-25'), '2025-11-25').kind, 'refused');
+  // A header that contradicts the claim is judged first (by the recorded header check, -32020).
+  assert.deepEqual(eraOf(envelope('2027-01-01'), '2026-07-28'), { kind: 'modern', version: '2027-01-01' });
+  assert.deepEqual(eraOf(envelope('2026-07-28'), undefined), { kind: 'modern', version: '2026-07-28' });
 });
 
 test('era: a 2026 header without the envelope, or an envelope without capabilities, is invalid', () => {
   const noEnvelope = eraOf({}, '2026-07-28');
-  assert.equal(noEnvelope.kind === 'refused' && noEnvelope.code, 'invalid_request');
+  assert.equal(noEnvelope.kind === 'refused' && noEnvelope.code, 'mcp_invalid_params');
   const noCaps = eraOf({ _meta: { [META_KEYS.protocolVersion]: '2026-07-28' } }, '2026-07-28');
-  assert.equal(noCaps.kind === 'refused' && noCaps.code, 'invalid_request');
+  assert.equal(noCaps.kind === 'refused' && noCaps.code, 'mcp_invalid_params');
   const future = eraOf({}, '2030-01-01');
   assert.equal(future.kind === 'refused' && future.code, 'unsupported_protocol_version');
 });

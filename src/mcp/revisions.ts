@@ -22,7 +22,9 @@
 //      `title` and `outputSchema` (2025-06-18) below 2025-06-18
 //   5. tool results: `structuredContent` (2025-06-18) is removed below 2025-06-18 (its text twin
 //      stays in `content`)
-//   6. ping and initialize do not exist in the 2026 era (method not found)
+//   6. initialize, ping, logging/setLevel and resources/(un)subscribe do not exist in the 2026 era
+//      (HTTP 404 + -32601 there); logging/setLevel is accepted in the 2025 era (the gateway relays
+//      no server log notifications, so there is nothing to filter)
 export const MODERN_PROTOCOL_VERSIONS = ['2026-07-28'] as const;
 /** 2025-era revisions the initialize handshake negotiates, newest first. */
 export const LEGACY_PROTOCOL_VERSIONS = ['2025-11-25', '2025-06-18', '2025-03-26'] as const;
@@ -52,27 +54,37 @@ export type Era =
   /** Not servable: `code` is a catalogue code, `detail` a safe public sentence. */
   | {
       readonly kind: 'refused';
-      readonly code: 'unsupported_protocol_version' | 'invalid_request';
+      readonly code: 'unsupported_protocol_version' | 'mcp_invalid_params';
       readonly detail: string;
       readonly requested?: string;
     };
 
-/** Which era one message belongs to (difference 1). `headerVersion` is MCP-Protocol-Version. */
+const unsupported = (requested: string): Era => ({
+  kind: 'refused',
+  code: 'unsupported_protocol_version',
+  detail: `Supported: ${SUPPORTED_PROTOCOL_VERSIONS.join(', ')}.`,
+  requested: requested.slice(0, 32),
+});
+
+/** Which era one message belongs to (difference 1). `headerVersion` is MCP-Protocol-Version. A
+ *  claim the header contradicts stays 2026-era, so the header check refuses it (-32020, recorded)
+ *  before the revision itself is judged. */
 export function eraOf(params: Record<string, unknown>, headerVersion: string | undefined): Era {
   const meta = params._meta;
   const claim = isObject(meta) ? meta[META_KEYS.protocolVersion] : undefined;
   if (claim !== undefined) {
-    if (typeof claim !== 'string' || !(MODERN_PROTOCOL_VERSIONS as readonly string[]).includes(claim))
+    if (typeof claim !== 'string')
       return {
         kind: 'refused',
-        code: 'unsupported_protocol_version',
-        detail: `Supported: ${SUPPORTED_PROTOCOL_VERSIONS.join(', ')}.`,
-        ...(typeof claim === 'string' ? { requested: claim.slice(0, 32) } : {}),
+        code: 'mcp_invalid_params',
+        detail: `${META_KEYS.protocolVersion} is a string.`,
       };
+    if (headerVersion !== claim) return { kind: 'modern', version: claim.slice(0, 32) };
+    if (!(MODERN_PROTOCOL_VERSIONS as readonly string[]).includes(claim)) return unsupported(claim);
     if (!isObject(meta) || !isObject(meta[META_KEYS.clientCapabilities]))
       return {
         kind: 'refused',
-        code: 'invalid_request',
+        code: 'mcp_invalid_params',
         detail: `params._meta must carry ${META_KEYS.clientCapabilities} (revision ${claim}).`,
       };
     return { kind: 'modern', version: claim };
@@ -81,15 +93,10 @@ export function eraOf(params: Record<string, unknown>, headerVersion: string | u
     return (MODERN_PROTOCOL_VERSIONS as readonly string[]).includes(headerVersion)
       ? {
           kind: 'refused',
-          code: 'invalid_request',
-          detail: `MCP-Protocol-Version ${headerVersion} requires the params._meta envelope (${META_KEYS.protocolVersion}).`,
+          code: 'mcp_invalid_params',
+          detail: `MCP-Protocol-Version ${headerVersion} requires the params._meta envelope (${META_KEYS.protocolVersion}, ${META_KEYS.clientCapabilities}).`,
         }
-      : {
-          kind: 'refused',
-          code: 'unsupported_protocol_version',
-          detail: `Supported: ${SUPPORTED_PROTOCOL_VERSIONS.join(', ')}.`,
-          requested: headerVersion.slice(0, 32),
-        };
+      : unsupported(headerVersion);
   return { kind: 'legacy' };
 }
 
@@ -230,5 +237,11 @@ export function negotiateLegacy(requested: unknown): string {
     : LEGACY_PROTOCOL_VERSIONS[0];
 }
 
-/** Methods that do not exist in the 2026 era (difference 6). */
-export const LEGACY_ONLY_METHODS: ReadonlySet<string> = new Set(['initialize', 'ping']);
+/** Methods that do not exist in the 2026 era (difference 6; answered 404 + -32601 there). */
+export const LEGACY_ONLY_METHODS: ReadonlySet<string> = new Set([
+  'initialize',
+  'ping',
+  'logging/setLevel',
+  'resources/subscribe',
+  'resources/unsubscribe',
+]);

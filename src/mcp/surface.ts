@@ -13,6 +13,7 @@ import { edgeError } from '../http/server.ts';
 import type { BodyHasher } from '../http/stages/record.ts';
 import type { ToolCatalog } from './catalog.ts';
 import { durationToMs, type McpSurfaceConfig } from './config.ts';
+import type { McpContent } from './content.ts';
 import {
   bearerChallenge,
   createAccessChecks,
@@ -46,10 +47,16 @@ import {
   type McpState,
   mcpOf,
 } from './stages.ts';
-import type { McpContent } from './content.ts';
 import type { AuthorizeTool, ToolResult } from './types.ts';
 
-const METHODS = new Set(['initialize', 'ping', 'server/discover', 'tools/list', 'tools/call']);
+const METHODS = new Set([
+  'initialize',
+  'ping',
+  'logging/setLevel',
+  'server/discover',
+  'tools/list',
+  'tools/call',
+]);
 const CAPABILITIES = { tools: { listChanged: false } };
 
 export interface McpSurfaceDeps {
@@ -219,8 +226,9 @@ export function registerMcpSurface(app: FastifyInstance, deps: McpSurfaceDeps): 
     err: AirlockError,
     requestId?: string,
     data?: Record<string, unknown>,
+    modern = false,
   ) => {
-    const status = httpStatusFor(err);
+    const status = httpStatusFor(err, modern);
     reply.code(status).headers(errorHeaders(err));
     if (status === 401) {
       const bad = err.code !== 'missing_credentials';
@@ -377,7 +385,8 @@ export function registerMcpSurface(app: FastifyInstance, deps: McpSurfaceDeps): 
       if (state.session && method === 'initialize') reply.header('mcp-session-id', state.session.id);
       reply.code(200).type('application/json').send(text);
     });
-    if (outcome.error) sendError(request, reply, msg.id, outcome.error, ctx.requestId);
+    if (outcome.error)
+      sendError(request, reply, msg.id, outcome.error, ctx.requestId, undefined, state.modern);
     return reply;
   };
 
