@@ -109,6 +109,15 @@ test('secrets: a value on the command line is a usage error', async () => {
   );
 });
 
+test('secrets under airlock. (TOTP seeds, task-token signing keys) are not changed by hand', async () => {
+  for (const argv of [
+    ['set', 'airlock.token-signing.x', '--from-stdin'],
+    ['delete', 'airlock.user.u1.totp'],
+    ['retire', 'airlock.token-signing.x', '--version', '1'],
+  ])
+    await assert.rejects(run(secretsCommand, [...argv, '--config', config], 'v\n'), /managed by airlock/);
+});
+
 test('users create (password on stdin) / list / reset-totp / disable', async () => {
   const pw = 'a very long admin password';
   const created = await run(

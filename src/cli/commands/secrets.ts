@@ -12,6 +12,7 @@ import {
   readPassphrase,
 } from '../../secrets/master-key.ts';
 import type { Vault, VaultEvent } from '../../secrets/vault.ts';
+import { INTERNAL_PREFIX } from '../../secrets/vault-resolver.ts';
 import { parseFlags, printJson, requireFlag, UsageError } from '../args.ts';
 import { openCliRuntime } from '../runtime.ts';
 import type { CliCommand } from '../types.ts';
@@ -53,6 +54,12 @@ export const secretsCommand: CliCommand = {
     if (['set', 'rotate', 'retire', 'delete'].includes(sub) && !name)
       throw new UsageError('expected a secret NAME');
     if (['list', 'rewrap'].includes(sub) && name) throw new UsageError(`unexpected argument ${name}`);
+    // TOTP seeds and task-token signing keys live under `airlock.`; changing them by hand would lock
+    // users out or end every task token, so only airlock writes them (list still shows them).
+    if (name?.startsWith(INTERNAL_PREFIX))
+      throw new UsageError(
+        `${INTERNAL_PREFIX}* secrets are managed by airlock (TOTP seeds, task-token signing keys)`,
+      );
     // Read the value before opening anything, so a usage mistake leaves no trace.
     const value =
       sub === 'set' || sub === 'rotate'
