@@ -154,6 +154,8 @@ export function createGateway(config: AirlockConfig, deps: GatewayDeps): Gateway
     resolveSecret: deps.resolveSecret ?? createSecretResolver(deps.dataDir),
   });
   const quota = createQuotaStage({ quotas: config.quotas, budgets });
+  // An approved config change swaps quota rules in place (src/policy/changes/config-plan.ts).
+  deps.privilege?.config?.onLive((next) => quota.update(next.quotas));
   const account = createAccountStage({ budgets, budgetScopes: quota.budgetScopes });
   const catalogue = {
     list: () => config.models.map((m) => deps.router.resolve(m.alias)).filter((m) => m !== undefined),
@@ -321,6 +323,7 @@ function registerHealthRoutes(listener: Listener, deps: GatewayDeps, metrics: Ga
       store: store ? { ok: true } : { ok: false, reason: 'store did not answer a ping' },
       audit,
       ...deps.readiness?.(),
+      ...deps.privilege?.readiness(),
     };
     const upstreams = deps.router.health();
     for (const [name, h] of Object.entries(upstreams))

@@ -1,6 +1,7 @@
 // Starts a complete airlock from a loaded config: egress policy, store, embedded workers, adapters,
 // router, audit sink and the gateway. `airlock serve` calls it; so do end-to-end tests.
 
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
@@ -268,6 +269,8 @@ export async function startAirlock(loaded: LoadedConfig, opts: StartOptions): Pr
         approvedTtlMs: durationMs(config.approvals.approvedTtl),
       },
       breakGlass: { maxTtlMs: durationMs(config.breakGlass.maxTtl), role: config.breakGlass.role },
+      // Config v1 is the file as read; approved config changes are validated and applied against it.
+      config: { text: readFileSync(loaded.path, 'utf8'), parsed: config },
     });
     cleanup.push(async () => privilege.close());
     const gateway = createGateway(config, {

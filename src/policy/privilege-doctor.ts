@@ -1,12 +1,16 @@
 // `airlock doctor`'s privilege section (P8: privilege is temporary and watched): open break-glass
 // grants, grants nobody has reviewed yet and pending approvals, each with a count and the age of the
-// oldest, read offline from this node's authz.sqlite. The same numbers are on /metrics as
+// oldest, and an approved config change that still needs a restart, read offline from this node's
+// authz.sqlite. The same numbers are on /metrics as
 // airlock_privilege_open. A read-only view over the tables the repos own: it never creates the file
 // or a table (a node that never started simply has nothing open).
 import { existsSync } from 'node:fs';
 import Database from 'better-sqlite3';
+import { parseDocument } from 'yaml';
+import { parseConfig } from '../config/load.ts';
 import type { DoctorFinding } from '../egress/doctor.ts';
 import { authzDatabasePath } from './approvals/sqlite-file.ts';
+import { planConfigChange } from './changes/config-plan.ts';
 
 export interface PrivilegeCount {
   readonly count: number;
@@ -96,5 +100,58 @@ export function privilegeFindings(s: PrivilegeStatus): DoctorFinding[] {
       message: line(s.approvalsPending, 'pending approval request(s)'),
       fix: 'approvers decide them: airlock approvals list, then approve or deny ID',
     },
+  ];
+}
+
+/** The newest approved config version when it differs from the file the node starts from: the
+ *  fields that need a restart (with that version in the file) to take effect. */
+export function configRestartFindings(dataDir: string, fileText: string): DoctorFinding[] {
+  const path = authzDatabasePath(dataDir);
+  if (!existsSync(path)) return [];
+  const db = new Database(path, { readonly: true, fileMustExist: true, timeout: 5000 });
+  let row: { version: number; content: string } | undefined;
+  try {
+    const exists = db
+      .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'change_versions'")
+      .get();
+    if (!exists) return [];
+    row = db
+      .prepare(
+        "SELECT version, content FROM change_versions WHERE kind = 'config' ORDER BY version DESC LIMIT 1",
+      )
+      .get() as typeof row;
+  } finally {
+    db.close();
+  }
+  if (!row || row.content === fileText) return [];
+  const fix = `deploy approved config v${row.version} (airlock changes history --kind config --json) to the config file and restart`;
+  let restart: readonly string[];
+  try {
+    const parse = (text: string) => parseConfig(parseDocument(text, { uniqueKeys: true }).toJS());
+    restart = planConfigChange(parse(fileText), parse(row.content)).restart;
+  } catch {
+    return [
+      {
+        level: 'warn',
+        code: 'config_restart_pending',
+        message: `approved config v${row.version} differs from this file and could not be compared`,
+        fix,
+      },
+    ];
+  }
+  return [
+    restart.length > 0
+      ? {
+          level: 'warn',
+          code: 'config_restart_pending',
+          message: `approved config v${row.version} changes ${restart.join(', ')}: these take effect only after a restart with it in the config file`,
+          fix,
+        }
+      : {
+          level: 'ok',
+          code: 'config_restart_pending',
+          message: `approved config v${row.version} differs from this file only in live fields (re-applied at start-up)`,
+          fix,
+        },
   ];
 }

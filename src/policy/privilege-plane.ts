@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
+import type { AirlockConfig } from '../config/schema.ts';
 import { AirlockError } from '../errors.ts';
 import type { AuditEvent } from '../evidence/types.ts';
 import type { AdminRoute } from '../http/admin-route.ts';
@@ -18,6 +19,7 @@ import { registerBreakGlassRoutes } from './breakglass/routes.ts';
 import { createSqliteGrantRepo } from './breakglass/sqlite-grant-repo.ts';
 import { createCedarDecisionPoint } from './cedar-decision-point.ts';
 import { createChangeService } from './changes/change-service.ts';
+import { type ConfigChanges, createConfigChanges } from './changes/config-changes.ts';
 import { registerChangeRoutes } from './changes/routes.ts';
 import { createSqliteChangeRepo } from './changes/sqlite-change-repo.ts';
 import { defaultPolicySource } from './compile.ts';
@@ -31,6 +33,10 @@ export interface PrivilegePlane {
   readonly obligations: ObligationsStage;
   /** Step-up markers of console sessions: the admin authorize stage and POST /admin/v1/stepup use it. */
   readonly stepUp: StepUpService;
+  /** Approved config changes: live sections (the gateway subscribes its parts), restart pending. */
+  readonly config: ConfigChanges | undefined;
+  /** /readyz entries (a pending restart is reported, the node stays ready). */
+  readiness(): Record<string, { ok: boolean; reason?: string }>;
   /** The approval workflow (MCP asks it directly: URL-mode elicitation retries name no approval id). */
   readonly approvals: ApprovalService;
   registerAdminRoutes(app: FastifyInstance, route: AdminRoute): void;
@@ -50,6 +56,9 @@ export interface PrivilegePlaneDeps {
   readonly breakGlass?: { maxTtlMs?: number; role?: string };
   /** How long a completed step-up lasts (default 10 min; never more than 15). */
   readonly stepUp?: { ttlMs?: number };
+  /** The config file this node started from (its text is config v1); without it config changes are
+   *  refused (nothing to validate them against). */
+  readonly config?: { readonly text: string; readonly parsed: AirlockConfig };
 }
 
 /** The text a policy change is diffed against: every source the node started with, in order. */
@@ -103,13 +112,20 @@ export async function createPrivilegePlane(deps: PrivilegePlaneDeps): Promise<Pr
   const swap = swappable(deps.initial);
   const compile = (text: string, version: string) =>
     createCedarDecisionPoint({ policies: text, version, cacheSize: deps.policy.cacheSize });
+  const configChanges = deps.config
+    ? createConfigChanges({ started: deps.config.parsed, onEvent: record })
+    : undefined;
   const changes = createChangeService({
     repo: createSqliteChangeRepo(db),
     onEvent: record,
     // A proposal that would not load is refused when proposed, naming the problem, so nothing
     // broken ever reaches an approver.
     validate: (kind, text) => {
-      if (kind !== 'policy') return;
+      if (kind === 'config') {
+        if (!configChanges)
+          throw new AirlockError('invalid_request', { publicDetail: 'this node takes no config changes' });
+        return configChanges.validate(text);
+      }
       try {
         compile(text, 'proposal-check');
       } catch (err) {
@@ -122,6 +138,7 @@ export async function createPrivilegePlane(deps: PrivilegePlaneDeps): Promise<Pr
     },
     onApplied: (v) => {
       if (v.kind === 'policy') swap.set(compile(v.content, `policy-v${v.version}`));
+      if (v.kind === 'config' && configChanges) return { ...configChanges.applied(v) };
     },
   });
   const started = policySourceText(deps.policy, deps.configDir);
@@ -130,6 +147,12 @@ export async function createPrivilegePlane(deps: PrivilegePlaneDeps): Promise<Pr
   const current = await changes.currentVersion('policy');
   if (current && current.content !== started)
     swap.set(compile(current.content, `policy-v${current.version}`));
+  if (deps.config && configChanges) {
+    await changes.adopt('config', deps.config.text, 'startup');
+    // Likewise an approved config: its live parts apply now; restart-only fields stay reported.
+    const config = await changes.currentVersion('config');
+    if (config && config.content !== deps.config.text) configChanges.applied(config);
+  }
   // Without local users there is no second factor either: step-up never completes (fail closed).
   const stepUp = createStepUpService({
     verifyTotp: deps.verifyTotp ?? (async () => false),
@@ -142,6 +165,8 @@ export async function createPrivilegePlane(deps: PrivilegePlaneDeps): Promise<Pr
     obligations,
     approvals,
     stepUp,
+    config: configChanges,
+    readiness: () => configChanges?.readiness() ?? {},
     registerAdminRoutes(app, route) {
       registerApprovalRoutes(app, { route, approvals });
       registerBreakGlassRoutes(app, { route, breakGlass });

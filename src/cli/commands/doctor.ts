@@ -1,6 +1,6 @@
 // airlock doctor --config FILE [--json] — offline air-gap check (P1): every address the config would
 // reach, backend phone-home settings, plain-HTTP listeners, TLS key permissions. Exit 1 on any error.
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig } from '../../config/load.ts';
 import type { DoctorCredential, DoctorFinding } from '../../egress/doctor.ts';
@@ -10,7 +10,11 @@ import { AirlockError } from '../../errors.ts';
 import { parseDuration } from '../../identity/config.ts';
 import { collectCredentialUse, unusedCredentialFindings } from '../../identity/unused-credentials.ts';
 import { userRepoFor } from '../../identity/users/open-users.ts';
-import { privilegeFindings, readPrivilegeStatus } from '../../policy/privilege-doctor.ts';
+import {
+  configRestartFindings,
+  privilegeFindings,
+  readPrivilegeStatus,
+} from '../../policy/privilege-doctor.ts';
 import { openSideConnection } from '../../secrets/side-connection.ts';
 import { openStore } from '../../store/open-store.ts';
 import { parseFlags, printJson, requireFlag } from '../args.ts';
@@ -73,9 +77,14 @@ export const doctorCommand: CliCommand = {
       credentials: fromStore.credentials,
     });
     const report = { ...checked, findings: [...checked.findings, ...fromStore.unused] };
-    // P8: open and unreviewed break-glass grants and pending approvals, from this node's authz.sqlite.
+    // P8: open and unreviewed break-glass grants, pending approvals and an approved config change
+    // that still needs a restart, from this node's authz.sqlite.
     const privilege = readPrivilegeStatus(loaded.dataDir);
-    const shown = { ...report, findings: [...report.findings, ...privilegeFindings(privilege)], privilege };
+    const watched = [
+      ...privilegeFindings(privilege),
+      ...configRestartFindings(loaded.dataDir, readFileSync(loaded.path, 'utf8')),
+    ];
+    const shown = { ...report, findings: [...report.findings, ...watched], privilege };
     if (values.json) printJson(io.stdout, shown);
     else io.stdout.write(formatDoctorReport(shown));
     return report.exitCode;

@@ -21,8 +21,9 @@ export interface ChangeServiceDeps {
   /** Rejects content that would not load (a policy that does not compile, config that fails its
    *  schema) by throwing; runs at proposal time, so nothing broken reaches an approver. */
   readonly validate?: (kind: ChangeKind, content: string) => void | Promise<void>;
-  /** Called after a change is applied (hot-swap); a throw here is reported, the version stays. */
-  readonly onApplied?: (version: VersionRecord) => void | Promise<void>;
+  /** Called after a change is applied (hot-swap); a throw here is reported, the version stays.
+   *  What it returns is the change's effect (for config: live fields, restartRequired, restart fields). */
+  readonly onApplied?: (version: VersionRecord) => unknown;
   readonly onEvent?: (event: ChangeEvent) => void;
   readonly newId?: () => string;
 }
@@ -43,7 +44,10 @@ export interface ChangeService {
     author: string;
     note?: string;
   }): Promise<ChangeRecord>;
-  approveChange(id: string, approver: string): Promise<{ change: ChangeRecord; version: VersionRecord }>;
+  approveChange(
+    id: string,
+    approver: string,
+  ): Promise<{ change: ChangeRecord; version: VersionRecord; effect?: Record<string, unknown> }>;
   rejectChange(id: string, actor: string): Promise<ChangeRecord>;
   getChange(id: string): Promise<ChangeRecord>;
   listChanges(filter?: { kind?: ChangeKind; status?: ChangeStatus; limit?: number }): Promise<ChangeRecord[]>;
@@ -177,8 +181,10 @@ export function createChangeService(deps: ChangeServiceDeps): ChangeService {
         version: v.version,
         sha256: v.sha256,
       });
-      await deps.onApplied?.(v);
-      return { change: await load(id), version: v };
+      const returned = await deps.onApplied?.(v);
+      const effect =
+        returned !== null && typeof returned === 'object' ? (returned as Record<string, unknown>) : undefined;
+      return { change: await load(id), version: v, ...(effect ? { effect } : {}) };
     },
     async rejectChange(id, actor) {
       const c = await load(id);

@@ -104,8 +104,11 @@ export function registerChangeRoutes(app: FastifyInstance, deps: ChangeRoutesDep
     '/admin/v1/changes/:id/approve',
     deps.route('admin.policies.approve', async (ctx, request) => {
       const { id } = request.params as { id: string };
-      const { change, version } = await changes.approveChange(id, principalOf(ctx).id);
-      return { status: 200, body: { ...changeView(change), version: versionView(version) } };
+      const { change, version, effect } = await changes.approveChange(id, principalOf(ctx).id);
+      return {
+        status: 200,
+        body: { ...changeView(change), version: versionView(version), ...(effect ? { effect } : {}) },
+      };
     }),
   );
   app.post(

@@ -1,0 +1,68 @@
+// What an approved config change does to a running node: which fields take effect at once and
+// which wait for a restart. Decided per top-level section, from what the gateway can swap without
+// dropping a request or a guarantee:
+//
+//   live      quotas                       the quota stage swaps its rules in place (in-flight
+//                                          concurrency counts survive; token buckets restart full)
+//   refused   policy                       policies change through a `policy` proposal, which
+//                                          hot-swaps the decision point; a config proposal must not
+//                                          become a second, competing source of policy text
+//   restart   everything else              listeners, store, dataDir, audit and its keys, secrets,
+//                                          identity, egress, upstreams and models (connection pools,
+//                                          health checks and the router are built at start), DLP,
+//                                          MCP servers, APIs, custody, tracing, limits
+//
+// Paths name the changed leaves (`listeners.client.port`, `quotas.perModel.gpt-4o.requestsPerMinute`,
+// `models[1]` when a list changed length). Compare parsed configs (defaults applied), so a default
+// written out explicitly is no change.
+
+/** Top-level sections an approved config change applies without a restart. */
+export const LIVE_CONFIG_SECTIONS: ReadonlySet<string> = new Set(['quotas']);
+/** Top-level sections a config change may not touch (they have their own change kind). */
+export const REFUSED_CONFIG_SECTIONS: ReadonlySet<string> = new Set(['policy']);
+
+export interface ConfigPlan {
+  /** Changed field paths that take effect when the change is applied. */
+  readonly live: readonly string[];
+  /** Changed field paths that take effect only after a restart. */
+  readonly restart: readonly string[];
+  /** Changed field paths a config change may not carry. */
+  readonly refused: readonly string[];
+}
+
+const isRecord = (v: unknown): v is Record<string, unknown> =>
+  v !== null && typeof v === 'object' && !Array.isArray(v);
+
+const key = (base: string, k: string) =>
+  /^[A-Za-z_][A-Za-z0-9_-]*$/.test(k) ? (base ? `${base}.${k}` : k) : `${base}[${JSON.stringify(k)}]`;
+
+/** Paths of the leaves that differ between two JSON-like values, sorted. */
+export function changedPaths(before: unknown, after: unknown, base = ''): string[] {
+  if (Array.isArray(before) && Array.isArray(after)) {
+    if (before.length !== after.length) return [base];
+    return before.flatMap((b, i) => changedPaths(b, after[i], `${base}[${i}]`));
+  }
+  if (isRecord(before) && isRecord(after)) {
+    const keys = [...new Set([...Object.keys(before), ...Object.keys(after)])].sort();
+    return keys.flatMap((k) => changedPaths(before[k], after[k], key(base, k)));
+  }
+  return Object.is(before, after) || JSON.stringify(before) === JSON.stringify(after) ? [] : [base];
+}
+
+function section(path: string): string {
+  const m = /^[^.[]+/.exec(path);
+  return m ? m[0] : path;
+}
+
+export function planConfigChange(before: unknown, after: unknown): ConfigPlan {
+  const live: string[] = [];
+  const restart: string[] = [];
+  const refused: string[] = [];
+  for (const p of changedPaths(before, after)) {
+    const s = section(p);
+    if (REFUSED_CONFIG_SECTIONS.has(s)) refused.push(p);
+    else if (LIVE_CONFIG_SECTIONS.has(s)) live.push(p);
+    else restart.push(p);
+  }
+  return { live, restart, refused };
+}
