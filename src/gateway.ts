@@ -38,6 +38,7 @@ import { createKeyService, type KeyService } from './identity/key-service.ts';
 import type { TaskTokenStore } from './identity/task-token-store.ts';
 import type { Authenticator } from './identity/types.ts';
 import type { Router } from './inference/types.ts';
+import { createApiToolAuthorizer, createApiToolCatalog, mergeToolCatalogs } from './mcp/api-tools.ts';
 import { createMcpApprovals } from './mcp/approvals.ts';
 import { createMcpContent } from './mcp/content.ts';
 import { createPolicyContentAuthorizer } from './mcp/content-authorizer.ts';
@@ -220,7 +221,17 @@ export function createGateway(config: AirlockConfig, deps: GatewayDeps): Gateway
   const mcpApprovals = deps.privilege
     ? createMcpApprovals({ approvals: deps.privilege.approvals, approvalUrl })
     : undefined;
-  if (deps.mcp)
+  // Operations chosen in apis[].expose.mcpTools join the MCP catalog, decided as api/call (P10).
+  const apiTools = config.apis.some((a) => a.expose.mcpTools.length > 0)
+    ? createApiToolCatalog(apiServices)
+    : undefined;
+  const toolCatalog =
+    deps.mcp && apiTools ? mergeToolCatalogs([deps.mcp.catalog, apiTools]) : (deps.mcp?.catalog ?? apiTools);
+  const toolAuthorizer = createPolicyToolAuthorizer(
+    pdp,
+    mcpApprovals ? { context: mcpApprovals.context } : {},
+  );
+  if (toolCatalog)
     registerMcpSurface(client.app, {
       // The resource tokens are bound to (RFC 8707): identity.audience when it is a URI.
       config: {
@@ -229,16 +240,20 @@ export function createGateway(config: AirlockConfig, deps: GatewayDeps): Gateway
           config.mcp.surface.resource ??
           (URL.canParse(config.identity.audience) ? config.identity.audience : undefined),
       },
-      catalog: deps.mcp.catalog,
+      catalog: toolCatalog,
       authenticate: authenticateClient,
-      authorize: createPolicyToolAuthorizer(pdp, mcpApprovals ? { context: mcpApprovals.context } : {}),
+      authorize: apiTools ? createApiToolAuthorizer(apiServices, pdp, toolAuthorizer) : toolAuthorizer,
       ...(mcpApprovals ? { wrapAuthorize: mcpApprovals.wrap } : {}),
       // Prompts and resources of the upstreams, decided per caller like tools (P4).
-      content: createMcpContent({
-        catalog: createContentCatalog({ upstreams: deps.mcp.upstreams }),
-        authorize: createPolicyContentAuthorizer(pdp),
-        inspect: { engine: dlp, actions: config.dlp.actions },
-      }),
+      ...(deps.mcp
+        ? {
+            content: createMcpContent({
+              catalog: createContentCatalog({ upstreams: deps.mcp.upstreams }),
+              authorize: createPolicyContentAuthorizer(pdp),
+              inspect: { engine: dlp, actions: config.dlp.actions },
+            }),
+          }
+        : {}),
       inspect: dlpDeps,
       record: createMcpRecordStage({ sink: deps.audit, hasher }),
       extraStages: [quota],

@@ -9,7 +9,7 @@ import type { FindingsSummary } from '../dlp/summary.ts';
 import { AirlockError, type ErrorCode } from '../errors.ts';
 import type { RequestContext } from '../http/context.ts';
 import type { Stage } from '../http/pipeline.ts';
-import { credentialContext, principalEntity } from '../policy/entities.ts';
+import { requesterCredential, requesterEntities } from '../policy/entities.ts';
 import type {
   Decision,
   DecisionContext,
@@ -49,17 +49,22 @@ export function apiDecisionRequest(
   const principal = ctx.principal;
   const resource = apiResourceOf(ctx);
   if (!principal || !resource) return undefined;
+  // The same principal as on /mcp: a task token is an Agent acting on behalf of its subject (P10).
+  const requester = requesterEntities(principal);
+  const taskId = principal.identity?.taskId;
   return {
-    principal: principalEntity(principal),
+    principal: requester.principal,
     action: 'api/call',
     resource,
     context: {
       clientAddress: ctx.clientAddress,
       stream: false,
       ...(findings ? { findings: findings(ctx) } : {}),
-      credential: credentialContext(principal),
+      credential: requesterCredential(principal),
+      ...(taskId !== undefined ? { taskId } : {}),
       ...apiContextOf(ctx),
     },
+    ...(requester.entities.length > 0 ? { entities: requester.entities } : {}),
   };
 }
 
@@ -100,6 +105,9 @@ export function createApiAuthorizeStage(deps: {
       const findings = request.context?.findings;
       const detail = {
         ...base,
+        // What was decided, named like on /mcp when the operation is a tool (P10: one audit story).
+        action: request.action,
+        resource: `${request.resource.type}::${request.resource.id}`,
         policies: decision.policies,
         decision: decision.kind,
         obligations: decision.obligations,

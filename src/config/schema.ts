@@ -219,6 +219,16 @@ export const configSchema = z
         path: ['mcp', 'surface', 'resource'],
         message: `must equal identity.audience ("${cfg.identity.audience}"): tokens are audience-bound to this resource; set identity.audience to the same URI`,
       });
+    // MCP tool names are <namespace>__<tool>: a server and a service exposing tools share one namespace.
+    const servers = new Set(cfg.mcp.servers.map((m) => m.name));
+    cfg.apis.forEach((a, i) => {
+      if (a.expose.mcpTools.length > 0 && servers.has(a.name))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['apis', i, 'name'],
+          message: `"${a.name}" is also an MCP server name: its tools would share the namespace; rename one`,
+        });
+    });
     const names = new Set(cfg.upstreams.map((u) => u.name));
     cfg.upstreams.forEach((u, i) => {
       if (u.kind === 'embedded' && !u.worker)

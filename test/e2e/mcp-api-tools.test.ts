@@ -1,0 +1,222 @@
+// One story for REST and AI (P10), through the real `airlock serve`: operations of an internal
+// service chosen in apis[].expose.mcpTools appear in MCP tools/list for callers the policy allows,
+// and a tools/call is decided exactly like the REST call — action api/call on
+// ApiOperation::"orders__createOrder" with the same flat arguments — so a microservice calling
+// POST /api/orders/orders and an agent calling orders__createOrder over /mcp meet the same
+// policies (a forbid on the arguments refuses both) and leave audit entries with the same action.
+import assert from 'node:assert/strict';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { promisify } from 'node:util';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { McpError } from '@modelcontextprotocol/sdk/types.js';
+import { stringify } from 'yaml';
+import { FIXTURES, SERVICE_TOKEN, TEST_POLICIES } from '../fixtures/apis/harness.ts';
+import { type OrdersService, startOrdersService } from '../fixtures/apis/orders-service.ts';
+
+const BIN = new URL('../../bin/airlock.js', import.meta.url).pathname;
+const run = promisify(execFile);
+
+interface Step {
+  stage: string;
+  outcome: string;
+  detail?: Record<string, unknown>;
+}
+interface AuditEntry {
+  type: string;
+  outcome: string;
+  code?: string;
+  principal?: { id: string };
+  detail: Record<string, unknown> & { trail?: Step[] };
+}
+
+describe('/api operations as MCP tools: one policy, one audit story', () => {
+  let dir: string;
+  let orders: OrdersService;
+  let child: ChildProcess;
+  let url: string;
+  let adminUrl: string;
+  let appKey: string;
+  let intruderKey: string;
+  let adminKey: string;
+  const clients: Client[] = [];
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'airlock-api-tools-'));
+    orders = await startOrdersService();
+    mkdirSync(join(dir, 'secrets'), { mode: 0o700 });
+    writeFileSync(join(dir, 'secrets', 'ORDERS_TOKEN'), `${SERVICE_TOKEN}\n`, { mode: 0o600 });
+    const config = join(dir, 'airlock.yaml');
+    writeFileSync(
+      config,
+      stringify({
+        version: 1,
+        dataDir: '.',
+        listeners: { client: { host: '127.0.0.1', port: 0 }, admin: { host: '127.0.0.1', port: 0 } },
+        apis: [
+          {
+            name: 'orders',
+            baseUrl: orders.url,
+            openapi: join(FIXTURES, 'orders.openapi.yaml'),
+            credential: { secret: 'secret:ORDERS_TOKEN' },
+            expose: { mcpTools: ['createOrder', 'getOrder'] },
+          },
+        ],
+        policy: { policies: TEST_POLICIES },
+      }),
+    );
+    const key = async (...extra: string[]) =>
+      JSON.parse(
+        (
+          await run(process.execPath, [
+            BIN,
+            'keys',
+            'create',
+            '--config',
+            config,
+            '--ttl',
+            '1h',
+            '--json',
+            ...extra,
+          ])
+        ).stdout,
+      ).key as string;
+    appKey = await key('--owner', 'orders-app');
+    intruderKey = await key('--owner', 'intruder');
+    adminKey = await key('--owner', 'auditor', '--admin');
+    child = spawn(process.execPath, [BIN, 'serve', '--config', config], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const ready = await new Promise<{ client: string; admin: string }>((resolve, reject) => {
+      let buf = '';
+      child.stdout!.on('data', (d: Buffer) => {
+        buf += d.toString();
+        const line = buf.split('\n').find((l) => l.includes('"msg":"airlock ready"'));
+        if (line) resolve(JSON.parse(line));
+      });
+      child.stderr!.on('data', (d: Buffer) => {
+        buf += d.toString();
+      });
+      child.on('exit', (code) => reject(new Error(`serve exited ${code}: ${buf}`)));
+    });
+    url = ready.client;
+    adminUrl = ready.admin;
+  });
+
+  after(async () => {
+    await Promise.all(clients.map((c) => c.close().catch(() => {})));
+    if (child.exitCode === null) {
+      child.kill('SIGTERM');
+      await new Promise((r) => child.on('exit', r));
+    }
+    await orders.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  async function connect(token: string): Promise<Client> {
+    const client = new Client({ name: 'agent', version: '1.0.0' });
+    await client.connect(
+      new StreamableHTTPClientTransport(new URL(`${url}/mcp`), {
+        requestInit: { headers: { authorization: `Bearer ${token}` } },
+      }),
+    );
+    clients.push(client);
+    return client;
+  }
+
+  const rest = (body: unknown) =>
+    fetch(`${url}/api/orders/orders`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${appKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+
+  const entries = async (type: string): Promise<AuditEntry[]> => {
+    const res = await fetch(
+      `${adminUrl}/admin/v1/audit/entries?limit=500&principal=orders-app&type=${type}`,
+      {
+        headers: { authorization: `Bearer ${adminKey}` },
+      },
+    );
+    assert.equal(res.status, 200);
+    return ((await res.json()) as { data: AuditEntry[] }).data;
+  };
+
+  /** The decision an entry records: action, resource and the policies that decided. */
+  const decision = (e: AuditEntry) => {
+    const steps = (e.detail.trail ?? []).filter((s) => s.stage === 'authorize');
+    const named = steps.find((s) => s.detail?.action !== undefined)?.detail;
+    const decided = steps.find((s) => s.detail?.policies !== undefined)?.detail;
+    return { action: named?.action, resource: named?.resource, policies: decided?.policies };
+  };
+
+  test('an allowed operation: listed for the caller, and decided and recorded like the REST call', async () => {
+    const agent = await connect(appKey);
+    const tools = (await agent.listTools()).tools;
+    const names = tools.map((t) => t.name).sort();
+    assert.deepEqual(names, ['orders__createOrder', 'orders__getOrder']);
+    const create = tools.find((t) => t.name === 'orders__createOrder')!;
+    assert.deepEqual((create.inputSchema.required as string[]).sort(), ['quantity', 'sku']);
+
+    const viaRest = await rest({ sku: 'ABC-123', quantity: 2 });
+    assert.equal(viaRest.status, 201);
+    const viaMcp = await agent.callTool({
+      name: 'orders__createOrder',
+      arguments: { sku: 'ABC-123', quantity: 2 },
+    });
+    assert.notEqual(viaMcp.isError, true);
+    assert.equal((viaMcp.structuredContent as { sku: string }).sku, 'ABC-123');
+    assert.equal(orders.seen.filter((r) => r.method === 'POST').length, 2, 'both reached the service');
+
+    const authorized = await entries('request.authorized');
+    const apiEntry = authorized.find((e) => e.detail.operation === 'api.orders.createOrder')!;
+    const mcpEntry = authorized.find((e) => e.detail.tool === 'orders__createOrder')!;
+    assert.ok(apiEntry && mcpEntry);
+    const expected = {
+      action: 'api/call',
+      resource: 'ApiOperation::orders__createOrder',
+      policies: ['orders-app.create'],
+    };
+    assert.deepEqual(decision(apiEntry), expected);
+    assert.deepEqual(decision(mcpEntry), expected);
+  });
+
+  test('a forbid on the arguments refuses the REST call and the tool call alike', async () => {
+    const agent = await connect(appKey);
+    const refusedRest = await rest({ sku: 'ABC-123', quantity: 1000 });
+    assert.equal(refusedRest.status, 403);
+    const err = await agent
+      .callTool({ name: 'orders__createOrder', arguments: { sku: 'ABC-123', quantity: 1000 } })
+      .then(
+        () => assert.fail('refused'),
+        (e: unknown) => e,
+      );
+    assert.ok(err instanceof McpError);
+    const completed = (await entries('request.completed')).filter((e) => e.outcome === 'deny');
+    const apiDeny = completed.find((e) => e.detail.operation === 'api.orders.createOrder')!;
+    const mcpDeny = completed.find((e) => e.detail.tool === 'orders__createOrder')!;
+    assert.ok(apiDeny && mcpDeny);
+    const expected = {
+      action: 'api/call',
+      resource: 'ApiOperation::orders__createOrder',
+      policies: ['orders.no-bulk'],
+    };
+    assert.deepEqual(decision(apiDeny), expected);
+    assert.deepEqual(decision(mcpDeny), expected);
+  });
+
+  test('a caller no policy permits sees none of the operations and cannot call them', async () => {
+    const intruder = await connect(intruderKey);
+    assert.deepEqual((await intruder.listTools()).tools, []);
+    const err = await intruder.callTool({ name: 'orders__getOrder', arguments: { orderId: '1' } }).then(
+      () => assert.fail('refused'),
+      (e: unknown) => e,
+    );
+    assert.ok(err instanceof McpError);
+    assert.equal((err.data as { code: string }).code, 'tool_not_found');
+  });
+});
