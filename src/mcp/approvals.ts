@@ -19,7 +19,7 @@ import { type ApprovalService, argumentsHash } from '../policy/approvals/approva
 import type { ApprovalBinding, ApprovalRecord } from '../policy/approvals/types.ts';
 import type { DecisionContext } from '../policy/types.ts';
 import { RPC, type RpcShapedError } from './jsonrpc.ts';
-import type { McpSession } from './sessions.ts';
+import { META_KEYS } from './revisions.ts';
 import { mcpOf } from './stages.ts';
 
 /** The first revision with URL-mode elicitation. Dates compare as strings. */
@@ -38,12 +38,24 @@ export interface McpApprovals {
   context(ctx: RequestContext): Partial<DecisionContext>;
 }
 
-/** Did the client declare URL-mode elicitation on a revision that defines it? */
-export function acceptsUrlElicitation(session: McpSession | undefined): boolean {
-  if (!session || session.protocolVersion < URL_ELICITATION_SINCE) return false;
-  const e = session.clientCapabilities.elicitation;
-  return typeof e === 'object' && e !== null && typeof (e as { url?: unknown }).url === 'object';
+/** Did the client declare URL-mode elicitation on a revision that defines it? 2025 era: in its
+ *  initialize capabilities (kept on the session); 2026 era: in this request's `_meta`. */
+export function acceptsUrlElicitation(ctx: RequestContext): boolean {
+  const m = mcpOf(ctx);
+  const meta = ctx.body._meta;
+  const version = m.modern ? m.protocolVersion : m.session?.protocolVersion;
+  const caps = m.modern
+    ? isObject(meta)
+      ? meta[META_KEYS.clientCapabilities]
+      : undefined
+    : m.session?.clientCapabilities;
+  if (version === undefined || version < URL_ELICITATION_SINCE || !isObject(caps)) return false;
+  const e = caps.elicitation;
+  return isObject(e) && isObject(e.url);
 }
+
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** approval_required with the JSON-RPC shape the client can act on (only ids, a URL and a time). */
 export class McpApprovalRequiredError extends AirlockError implements RpcShapedError {
@@ -106,7 +118,7 @@ export function createMcpApprovals(deps: McpApprovalsDeps): McpApprovals {
           ...(obligations?.ttlMs !== undefined ? { ttlMs: obligations.ttlMs } : {}),
         });
         const m = mcpOf(ctx);
-        const elicit = acceptsUrlElicitation(m.session);
+        const elicit = acceptsUrlElicitation(ctx);
         ctx.trail.push({
           stage: 'obligations',
           outcome: 'deny',
