@@ -1,13 +1,24 @@
-// tools/call overhead: the same fixture tool (stdio, under the egress guard) called directly with the
-// SDK client, and through the gateway's /mcp with every stage on (stub authentication, tool
-// authorization with the arguments, DLP on arguments and result, audit record with keyed hashes
-// into an in-memory sink). One call in flight; p50 / p99 of each and the difference.
+// tools/call overhead: the same fixture tool called directly and through the gateway's /mcp with
+// every stage on (stub authentication, tool authorization with the arguments, DLP on arguments and
+// result, audit record with keyed hashes into an in-memory sink). One call in flight; p50 / p99.
 //   node bench/mcp-call.ts [calls=2000]
+// Two upstreams: the fixture over stdio (direct = SDK stdio client), and the same fixture over
+// Streamable HTTP (direct = the SDK HTTP client, the same client the gateway row uses), so the
+// HTTP pair differs only by the gateway: one extra loopback HTTP hop and the pipeline.
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { createInterface } from 'node:readline';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import canonicalize from 'canonicalize';
 import { approveServer } from '../src/mcp/approve.ts';
-import { FIXTURE_SERVER, principal, startMcpHarness } from '../test/fixtures/mcp/harness.ts';
+import {
+  FIXTURE_SERVER,
+  principal,
+  type RecordingAuditSink,
+  startMcpHarness,
+} from '../test/fixtures/mcp/harness.ts';
 
 const N = Number(process.argv[2] ?? 2000);
 const WARMUP = 200;
@@ -19,27 +30,62 @@ function pct(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
 
-async function measure(client: Client, name: string): Promise<number[]> {
-  for (let i = 0; i < WARMUP; i++) await client.callTool({ name, arguments: args });
-  const out: number[] = [];
-  for (let i = 0; i < N; i++) {
-    const t0 = performance.now();
-    await client.callTool({ name, arguments: args });
-    out.push(performance.now() - t0);
+/** Calls `a` and `b` alternately, so both see the same machine load over time (paired samples). */
+async function measurePair(a: [Client, string], b: [Client, string]): Promise<[number[], number[]]> {
+  for (let i = 0; i < WARMUP; i++) {
+    await a[0].callTool({ name: a[1], arguments: args });
+    await b[0].callTool({ name: b[1], arguments: args });
   }
-  return out.sort((a, b) => a - b);
+  const ta: number[] = [];
+  const tb: number[] = [];
+  for (let i = 0; i < N; i++) {
+    for (const [c, name, out] of [[...a, ta] as const, [...b, tb] as const]) {
+      const t0 = performance.now();
+      await c.callTool({ name, arguments: args });
+      out.push(performance.now() - t0);
+    }
+  }
+  return [ta.sort((x, y) => x - y), tb.sort((x, y) => x - y)];
 }
 
-const direct = new Client({ name: 'bench', version: '1' });
-await direct.connect(
+// The fixture over HTTP, in its own process.
+const httpFixture = spawn(process.execPath, [FIXTURE_SERVER, '--http', '0'], {
+  stdio: ['pipe', 'pipe', 'ignore'],
+});
+const httpPort = await new Promise<number>((resolve) => {
+  createInterface({ input: httpFixture.stdout! }).once('line', (l) => resolve(JSON.parse(l).port));
+});
+const httpUrl = `http://127.0.0.1:${httpPort}/mcp`;
+
+const directStdio = new Client({ name: 'bench', version: '1' });
+await directStdio.connect(
   new StdioClientTransport({ command: process.execPath, args: [FIXTURE_SERVER], stderr: 'ignore' }),
 );
+const directHttp = new Client({ name: 'bench', version: '1' });
+await directHttp.connect(new StreamableHTTPClientTransport(new URL(httpUrl)));
+// Encodes each entry the way the audit log does (canonical JSON, SHA-256 leaf hash) and keeps only
+// a count: a sink that retains every entry grows the heap and turns the tail into GC pauses.
+let appended = 0;
+const audit = {
+  entries: [],
+  async append(event: Parameters<RecordingAuditSink['append']>[0]) {
+    createHash('sha256')
+      .update(canonicalize(event) ?? '')
+      .digest();
+    return { index: appended++ };
+  },
+  health: () => ({ ok: true as const }),
+} satisfies RecordingAuditSink;
 const h = await startMcpHarness({
+  audit,
   tokens: { t: principal('bench') },
-  allowed: { bench: ['fixture__echo'] },
+  allowed: { bench: ['fixture__echo', 'remote__echo'] },
   mcp: {
     surface: { allowedHosts: ['127.0.0.1'] },
-    servers: [{ name: 'fixture', transport: 'stdio', command: 'node', args: [FIXTURE_SERVER] }],
+    servers: [
+      { name: 'fixture', transport: 'stdio', command: 'node', args: [FIXTURE_SERVER] },
+      { name: 'remote', transport: 'http', url: httpUrl },
+    ],
   },
 });
 for (const u of h.plane.upstreams.values()) await approveServer(u, h.plane.pins, { actor: 'bench' });
@@ -49,21 +95,34 @@ await viaGateway.connect(
     requestInit: { headers: { authorization: 'Bearer t' } },
   }),
 );
-// Baseline for the client side of HTTP: the SDK HTTP client itself adds cost that is not the gateway's.
 try {
-  const d = await measure(direct, 'echo');
-  const g = await measure(viaGateway, 'fixture__echo');
-  const row = (label: string, s: number[]) =>
-    `${label.padEnd(28)} p50 ${pct(s, 50).toFixed(3)} ms  p99 ${pct(s, 99).toFixed(3)} ms`;
-  console.log(`tools/call, ${N} calls, one in flight, ${JSON.stringify(args).length} B arguments`);
-  console.log(row('direct (SDK stdio client)', d));
-  console.log(row('through airlock /mcp', g));
+  const [sd, sg] = await measurePair([directStdio, 'echo'], [viaGateway, 'fixture__echo']);
+  const [hd, hg] = await measurePair([directHttp, 'echo'], [viaGateway, 'remote__echo']);
+  const rows: [string, number[]][] = [
+    ['stdio direct (SDK stdio client)', sd],
+    ['stdio through airlock /mcp', sg],
+    ['HTTP direct (SDK HTTP client)', hd],
+    ['HTTP through airlock /mcp', hg],
+  ];
   console.log(
-    `added: p50 ${(pct(g, 50) - pct(d, 50)).toFixed(3)} ms, p99 ${(pct(g, 99) - pct(d, 99)).toFixed(3)} ms (includes the client's HTTP hop)`,
+    `tools/call, ${N} calls per row (pairs interleaved), one in flight, ${JSON.stringify(args).length} B arguments`,
   );
-  console.log(`audit entries written: ${h.audit.entries.length}`);
+  for (const [label, s] of rows)
+    console.log(
+      `${label.padEnd(34)} p50 ${pct(s, 50).toFixed(3)} ms  p90 ${pct(s, 90).toFixed(3)} ms  p99 ${pct(s, 99).toFixed(3)} ms`,
+    );
+  const added = (a: number[], b: number[], p: number) => (pct(b, p) - pct(a, p)).toFixed(3);
+  console.log(
+    `added, stdio (includes the client's HTTP hop): p50 ${added(sd, sg, 50)} ms, p99 ${added(sd, sg, 99)} ms`,
+  );
+  console.log(
+    `added, HTTP (same client both ways):          p50 ${added(hd, hg, 50)} ms, p99 ${added(hd, hg, 99)} ms`,
+  );
+  console.log(`audit entries written: ${appended}`);
 } finally {
-  await direct.close();
+  await directStdio.close();
+  await directHttp.close();
   await viaGateway.close();
   await h.close();
+  httpFixture.kill();
 }

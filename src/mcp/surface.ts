@@ -22,7 +22,7 @@ import {
   resourceUri,
   tokenInQuery,
 } from './http-checks.ts';
-import { classify, httpStatusFor, type JsonRpcId, rpcError, rpcResult } from './jsonrpc.ts';
+import { classify, httpStatusFor, type JsonRpcId, rpcError } from './jsonrpc.ts';
 import {
   discoverResult,
   type Era,
@@ -373,8 +373,10 @@ export function registerMcpSurface(app: FastifyInstance, deps: McpSurfaceDeps): 
           : (state.session?.protocolVersion ?? LEGACY_PROTOCOL_VERSIONS[0]);
         body = resultForRevision(method, body, revision, serverInfo);
       }
-      const text = JSON.stringify(rpcResult(msg.id, body));
-      if (deps.hasher && method === 'tools/call') state.resultHash = deps.hasher.digest(JSON.stringify(body));
+      // One serialisation: the audited hash covers exactly the result bytes the client receives.
+      const resultText = JSON.stringify(body);
+      const text = `{"jsonrpc":"2.0","id":${JSON.stringify(msg.id)},"result":${resultText}}`;
+      if (deps.hasher && method === 'tools/call') state.resultHash = deps.hasher.digest(resultText);
       try {
         await commit();
       } catch (err) {
