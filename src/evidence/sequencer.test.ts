@@ -6,12 +6,13 @@ import type { CommitOutcome, CommitTarget } from './sequencer.ts';
 import { createSequencer } from './sequencer.ts';
 
 /** A commit target whose commits complete only when the test releases them. */
-function gatedTarget() {
+function gatedTarget(pipeline?: number) {
   const batches: number[] = [];
   const gates: (() => void)[] = [];
   let size = 0;
   let failNext = false;
   const target: CommitTarget = {
+    ...(pipeline ? { pipeline } : {}),
     initialSize: 0,
     lastCheckpointSize: -1,
     async commit(batch: readonly PendingEntry[], withCheckpoint: boolean): Promise<CommitOutcome> {
@@ -93,4 +94,50 @@ test('sequencer: appendMany keeps its events together and consecutive', async ()
   const all = Promise.all([one, many, two]);
   await g.releaseAll();
   assert.deepEqual(await all, [{ index: 0 }, { first: 1, count: 3 }, { index: 4 }]);
+});
+
+test('sequencer: an idle log commits at once; appends in the same synchronous run share the batch', async () => {
+  const g = gatedTarget();
+  const s = createSequencer(g.target, opts);
+  const a = s.append(ev);
+  const b = s.append(ev);
+  await Promise.resolve(); // one microtask, no turn of the event loop
+  await Promise.resolve();
+  assert.deepEqual(g.batches, [2]);
+  await g.releaseAll();
+  assert.deepEqual(await Promise.all([a, b]), [{ index: 0 }, { index: 1 }]);
+});
+
+test('sequencer: a pipelined target takes the next batch while one commits; indices follow call order', async () => {
+  const g = gatedTarget(2);
+  const s = createSequencer(g.target, opts);
+  const a = s.append(ev);
+  await tick();
+  const b = s.append(ev);
+  await tick();
+  assert.deepEqual(g.batches, [1, 1], 'the second batch is handed over before the first settles');
+  const c = s.append(ev);
+  const d = s.append(ev);
+  await tick();
+  assert.deepEqual(g.batches, [1, 1], 'at most two in flight: the rest queue');
+  await g.releaseAll();
+  assert.deepEqual(await Promise.all([a, b, c, d]), [{ index: 0 }, { index: 1 }, { index: 2 }, { index: 3 }]);
+  assert.deepEqual(g.batches, [1, 1, 2]);
+});
+
+test('sequencer: when a pipelined commit fails, the commit behind it is not acknowledged either (fail closed)', async () => {
+  const g = gatedTarget(2);
+  const s = createSequencer(g.target, opts);
+  g.failOnce();
+  const a = s.append(ev);
+  await tick();
+  const b = s.append(ev); // in flight behind the failing commit; the target itself would accept it
+  await tick();
+  const settled = Promise.allSettled([a, b]);
+  await g.releaseAll();
+  for (const r of await settled) {
+    assert.equal(r.status, 'rejected');
+    assert.ok(r.reason instanceof AirlockError && r.reason.code === 'audit_unavailable');
+  }
+  assert.equal(s.health().ok, false);
 });

@@ -1,9 +1,12 @@
-// The single sequencer with group commit. Appends queue up; while one commit is in flight everything
+// The single sequencer with group commit. Appends queue up; while commits are in flight everything
 // that arrives joins the next batch (up to maxBatch), and each batch is ONE driver transaction holding
 // its entries, tree nodes and (every checkpointIntervalMs, or on demand) a signed checkpoint. This is
-// what lets a durable append cost a fraction of an fsync. Fail closed (STYLE 9, P9): a failed commit
-// rejects its batch and everything queued with audit_unavailable, and later appends fail fast until a
-// probe write succeeds.
+// what lets a durable append cost a fraction of an fsync. An idle sequencer commits at once (a
+// microtask, not a turn of the event loop): grouping costs nothing when nothing else is waiting. A
+// target that commits strictly in submission order (the SQLite writer thread) may take a second batch
+// while the first commits, so the writer never waits for the main thread to hand it the next one.
+// Fail closed (STYLE 9, P9): a failed commit rejects its batch, every commit behind it and everything
+// queued with audit_unavailable, and later appends fail fast until a probe write succeeds.
 import { AirlockError } from '../errors.ts';
 import type { PendingEntry } from './entry.ts';
 import { prepareEntry } from './entry.ts';
@@ -22,6 +25,10 @@ export interface CommitTarget {
   commit(batch: readonly PendingEntry[], withCheckpoint: boolean): Promise<CommitOutcome>;
   /** A cheap write that proves the store accepts writes again. */
   probe(): Promise<void>;
+  /** Most commits in flight at once (default 1). More than 1 only for a target that MUST apply and
+   *  settle its commits in submission order (one writer thread, FIFO messages), so indices still
+   *  follow call order. */
+  readonly pipeline?: number;
   /** Tree size and size of the latest stored checkpoint, read at open. */
   readonly initialSize: number;
   readonly lastCheckpointSize: number;
@@ -56,7 +63,11 @@ export interface Sequencer {
 export function createSequencer(target: CommitTarget, opts: SequencerOptions): Sequencer {
   const now = opts.now ?? (() => new Date());
   const queue: Waiter[] = [];
-  let flushing = false;
+  const depth = Math.max(1, target.pipeline ?? 1);
+  /** Commits handed to the target and not yet settled. */
+  let inFlight = 0;
+  /** Bumped by every failed commit: a commit started before a failure is not acknowledged. */
+  let epoch = 0;
   let scheduled = false;
   let closed = false;
   let closing = false;
@@ -72,67 +83,88 @@ export function createSequencer(target: CommitTarget, opts: SequencerOptions): S
     new AirlockError('audit_unavailable', { detail, retryAfter: 1, cause });
 
   function schedule(): void {
-    if (scheduled || flushing) return;
+    if (scheduled || inFlight >= depth) return;
     scheduled = true;
-    // setImmediate lets every append issued in this turn of the event loop join the same batch.
-    setImmediate(() => {
+    // A microtask: everything appended in this synchronous run (appendMany, a handler's two events)
+    // still shares one batch, without waiting a turn of the event loop when the log is idle.
+    queueMicrotask(() => {
       scheduled = false;
-      void flush();
+      pump();
     });
   }
 
-  async function flush(): Promise<void> {
-    if (flushing) return;
-    flushing = true;
-    try {
-      while (queue.length > 0) {
-        const batch: Waiter[] = [];
-        let count = 0;
-        while (
-          queue.length > 0 &&
-          (batch.length === 0 || count + queue[0]!.entries.length <= opts.maxBatch)
-        ) {
-          const w = queue.shift()!;
-          batch.push(w);
-          count += w.entries.length;
-        }
-        const withCheckpoint =
-          batch.some((w) => w.wantsCheckpoint) || Date.now() - lastCheckpointAt >= opts.checkpointIntervalMs;
-        const entries = batch.length === 1 ? batch[0]!.entries : batch.flatMap((w) => w.entries);
-        let outcome: CommitOutcome;
-        try {
-          outcome = await target.commit(entries, withCheckpoint);
-        } catch (err) {
-          failure = oneLine(err);
-          lastProbeAt = Date.now();
-          const e = unavailable(failure, err);
-          for (const w of batch) w.reject(e);
-          for (const w of queue.splice(0)) w.reject(e);
-          return;
-        }
-        size = outcome.size;
-        if (opts.onCommitted && entries.length > 0) {
-          const leaves = entries.map((p, i) => p.pre + String(outcome.first + i) + p.post);
-          try {
-            opts.onCommitted(leaves);
-          } catch {
-            // exports never fail a commit
-          }
-        }
-        if (outcome.checkpoint !== null) {
-          lastCheckpointAt = Date.now();
-          checkpointedSize = outcome.checkpoint.size;
-        }
-        let at = outcome.first;
-        for (const w of batch) {
-          w.resolve({ first: at, checkpoint: outcome.checkpoint });
-          at += w.entries.length;
-        }
+  /** Starts commits while there is room in the pipeline and something to commit. */
+  function pump(): void {
+    while (queue.length > 0 && inFlight < depth) {
+      const batch: Waiter[] = [];
+      let count = 0;
+      while (queue.length > 0 && (batch.length === 0 || count + queue[0]!.entries.length <= opts.maxBatch)) {
+        const w = queue.shift()!;
+        batch.push(w);
+        count += w.entries.length;
       }
-    } finally {
-      flushing = false;
+      const withCheckpoint =
+        batch.some((w) => w.wantsCheckpoint) || Date.now() - lastCheckpointAt >= opts.checkpointIntervalMs;
+      const entries = batch.length === 1 ? batch[0]!.entries : batch.flatMap((w) => w.entries);
+      inFlight++;
+      const started = epoch;
+      let committing: Promise<CommitOutcome>;
+      try {
+        committing = target.commit(entries, withCheckpoint);
+      } catch (err) {
+        committing = Promise.reject(err);
+      }
+      committing.then(
+        (outcome) => settled(batch, entries, started, outcome),
+        (err: unknown) => failed(batch, err),
+      );
     }
-    armCheckpointTimer();
+  }
+
+  function failed(batch: readonly Waiter[], err: unknown): void {
+    inFlight--;
+    epoch++;
+    failure = oneLine(err);
+    lastProbeAt = Date.now();
+    const e = unavailable(failure, err);
+    for (const w of batch) w.reject(e);
+    for (const w of queue.splice(0)) w.reject(e);
+  }
+
+  function settled(
+    batch: readonly Waiter[],
+    entries: readonly PendingEntry[],
+    started: number,
+    outcome: CommitOutcome,
+  ): void {
+    inFlight--;
+    size = Math.max(size, outcome.size);
+    if (opts.onCommitted && entries.length > 0) {
+      // Durable, so exported even when the commit before it failed.
+      const leaves = entries.map((p, i) => p.pre + String(outcome.first + i) + p.post);
+      try {
+        opts.onCommitted(leaves);
+      } catch {
+        // exports never fail a commit
+      }
+    }
+    if (outcome.checkpoint !== null) {
+      lastCheckpointAt = Date.now();
+      checkpointedSize = Math.max(checkpointedSize, outcome.checkpoint.size);
+    }
+    if (started !== epoch) {
+      // A commit ahead of this one failed while it was in flight: fail closed, acknowledge nothing.
+      const e = unavailable(failure ?? 'audit store unavailable');
+      for (const w of batch) w.reject(e);
+    } else {
+      let at = outcome.first;
+      for (const w of batch) {
+        w.resolve({ first: at, checkpoint: outcome.checkpoint });
+        at += w.entries.length;
+      }
+    }
+    if (failure === undefined) pump();
+    if (inFlight === 0) armCheckpointTimer();
   }
 
   // A quiet log still gets a checkpoint covering its last entries within one interval.
@@ -226,7 +258,7 @@ export function createSequencer(target: CommitTarget, opts: SequencerOptions): S
       closing = true;
       // The final checkpoint queues behind every accepted append, so awaiting it drains them all.
       if (failure === undefined) await enqueue([], size > checkpointedSize, true).catch(() => {});
-      while (flushing || queue.length > 0) await new Promise((r) => setImmediate(r));
+      while (inFlight > 0 || queue.length > 0) await new Promise((r) => setImmediate(r));
       closed = true;
       if (timer !== undefined) clearTimeout(timer);
     },

@@ -82,6 +82,9 @@ export function openSqliteAuditLog(opts: SqliteAuditLogOptions): AuditLog {
   let size = q.head.get() as number;
   const sequencer = createSequencer(
     {
+      // The writer thread applies and answers commits in the order they were posted, so the next
+      // batch can wait in its queue while one commits: no idle gap waiting for the main thread.
+      pipeline: 2,
       initialSize: size,
       lastCheckpointSize: latest?.size ?? -1,
       async commit(batch, withCheckpoint): Promise<CommitOutcome> {
