@@ -24,7 +24,8 @@ export interface ForwardStage {
 }
 
 /** Durable record of a request. `beforeForward` is enqueued before the upstream call (its commit
- *  overlaps it); `complete` runs at the end. Both resolve only when durable; both reject with
+ *  overlaps it); `complete` runs at the end, possibly before the first commit settled, so the sink
+ *  MUST order entries by call (the sequencer does). Both resolve only when durable; both reject with
  *  AirlockError('audit_unavailable') when the log cannot be written. */
 export interface RecordStage {
   readonly name: 'record';
@@ -58,10 +59,17 @@ export async function runPipeline(
   let committed: Promise<void> | undefined;
   const commit = (): Promise<void> => {
     committed ??= (async () => {
-      if (forwarded) await forwarded;
       const tr = performance.now();
       try {
-        await pipeline.record.complete(ctx);
+        // The completion entry joins the queue now, behind the pre-forward entry (the sequencer keeps
+        // call order), instead of after that commit settles: it can share its batch or follow it at
+        // once. Both must be durable before the final bytes.
+        const completed = pipeline.record.complete(ctx);
+        if (forwarded) {
+          completed.catch(() => {});
+          await forwarded;
+        }
+        await completed;
       } catch (err) {
         ctx.span?.stage('record', tr, performance.now(), err);
         throw err;

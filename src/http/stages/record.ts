@@ -32,6 +32,11 @@ export function toJsonObject(value: object): JsonObject {
   return JSON.parse(JSON.stringify(value)) as JsonObject;
 }
 
+/** The hot path's detail: no JSON round trip. The entry encoder (evidence/canonical-json.ts) drops
+ *  undefined members as JSON.stringify does and throws on what JSON cannot carry (NaN, BigInt), which
+ *  rejects the append (fail closed) instead of silently writing null. */
+const detailOf = (value: object): JsonObject => value as JsonObject;
+
 function principalOf(ctx: RequestContext) {
   const p = ctx.principal;
   return p ? { kind: p.kind, id: p.id, credentialId: p.credentialId } : undefined;
@@ -65,7 +70,7 @@ export function createRecordStage(deps: {
           traceId: ctx.trace.traceId,
           principal: principalOf(ctx),
           outcome: 'allow',
-          detail: toJsonObject({
+          detail: detailOf({
             surface: deps.surface,
             operation: ctx.operation,
             model: ctx.model?.alias ?? null,
@@ -89,7 +94,7 @@ export function createRecordStage(deps: {
           principal: principalOf(ctx),
           outcome: err ? (err.status < 500 ? 'deny' : 'error') : 'allow',
           ...(err ? { code: err.code } : {}),
-          detail: toJsonObject({
+          detail: detailOf({
             surface: deps.surface,
             operation: ctx.operation,
             model: ctx.model?.alias ?? null,
