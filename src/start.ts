@@ -11,6 +11,7 @@ import { registerModelRoutes } from './custody/admin-routes.ts';
 import { measureAdapters } from './custody/measured-adapter.ts';
 import { custodyDbPath } from './custody/open.ts';
 import { createCustodyRuntime } from './custody/runtime.ts';
+import { createServingChangeRecorder } from './custody/serving-changes.ts';
 import { createVersionMetrics } from './custody/version-metrics.ts';
 import { openSqliteVersionStats } from './custody/version-stats-sqlite.ts';
 import { createDlpEngine } from './dlp/engine.ts';
@@ -165,6 +166,9 @@ export async function startAirlock(loaded: LoadedConfig, opts: StartOptions): Pr
         audit
           .append({ type: 'admin.change', outcome: 'info', detail: toJsonObject({ change: e.type, ...e }) })
           .catch(() => {}),
+      // A vLLM / llama.cpp target that stops (or resumes) matching the inventory: audit + metrics.
+      // Called from health rounds only, which start after the recorder below exists.
+      onServingChange: (e) => recordServingChange(e),
     });
     cleanup.push(async () => custody.close());
     // Embedded workers: a child process each, guarded by the same egress policy (preload).
@@ -240,6 +244,11 @@ export async function startAirlock(loaded: LoadedConfig, opts: StartOptions): Pr
     cleanup.push(() => closeAdapters(adapters));
     // Per model version metrics (Prometheus + hourly aggregates in custody.db for `models compare`).
     const metrics = createGatewayMetrics();
+    const recordServingChange = createServingChangeRecorder({
+      registry: metrics.registry,
+      audit,
+      onError: (err) => logger.warn({ err: String(err) }, 'model serving change not audited'),
+    });
     const versionStats = openSqliteVersionStats(custodyDbPath(dataDir));
     const versionMetrics = createVersionMetrics({
       registry: metrics.registry,

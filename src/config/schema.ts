@@ -251,6 +251,20 @@ export const configSchema = z
           path: ['custody', 'serve', i, 'upstream'],
           message: `no upstream named "${b.upstream}"`,
         });
+      const kind = cfg.upstreams.find((u) => u.name === b.upstream)?.kind;
+      const backend = b.backend ?? (kind === 'ollama' ? 'ollama' : undefined);
+      if (kind === 'openai' && backend === undefined)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['custody', 'serve', i, 'backend'],
+          message: `upstream ${b.upstream} is kind: openai; say which server it is (backend: vllm or llamacpp) so custody can verify what it serves`,
+        });
+      if (backend !== undefined && kind !== undefined && (backend === 'ollama') !== (kind === 'ollama'))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['custody', 'serve', i, 'backend'],
+          message: `backend ${backend} does not fit upstream ${b.upstream} (kind: ${kind}): ollama for kind: ollama, vllm or llamacpp for kind: openai`,
+        });
     });
     const embedded = new Set(cfg.upstreams.filter((u) => u.kind === 'embedded').map((u) => u.name));
     cfg.custody.exempt.forEach((x, i) => {

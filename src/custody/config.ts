@@ -59,7 +59,29 @@ export const custodyConfigSchema = z
       .array(
         z.strictObject({
           upstream: z.string().describe('Name of an upstream.'),
-          model: z.string().describe('Model name as the upstream knows it (an Ollama tag).'),
+          model: z
+            .string()
+            .describe(
+              'Model name as the upstream knows it (Ollama tag, vLLM served model id, llama.cpp alias).',
+            ),
+          backend: z
+            .enum(['ollama', 'vllm', 'llamacpp'])
+            .optional()
+            .describe(
+              'How to check what the upstream serves at every health check; ollama (the default for kind: ollama): /api/tags and /api/show digests; vllm: /v1/models id, root and max_model_len; llamacpp: /v1/models and /props (model_path, chat template hash, n_ctx_train). A kind: openai target without one is never verified, so refused when custody is enforced.',
+            ),
+          path: z
+            .string()
+            .optional()
+            .describe(
+              'vllm/llamacpp: the exact path the server must report as loaded (vLLM root, llama.cpp model_path); omitted: the reported path must contain the approved digest.',
+            ),
+          contextLength: z
+            .number()
+            .int()
+            .positive()
+            .optional()
+            .describe('vllm: max_model_len the server must report; llamacpp: n_ctx it must run with.'),
           version: z.string().describe('Inventory alias or name@version this target must serve.'),
           digest: z
             .string()

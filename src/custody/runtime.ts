@@ -7,6 +7,7 @@ import type { UpstreamConfig } from '../config/schema.ts';
 import type { CustodyConfig } from './config.ts';
 import type { Inventory } from './inventory.ts';
 import { openCustody } from './open.ts';
+import { createOpenAiBackendVerifier, type ServingChange } from './openai-backend-verifier.ts';
 import type { ModelProposals } from './proposals.ts';
 import { createServingGate, type ServingGate, verifyArtefactAtPath } from './serving.ts';
 import type { CustodyEvent } from './types.ts';
@@ -34,6 +35,8 @@ export function createCustodyRuntime(
     dataDir: string;
     upstreams: readonly UpstreamConfig[];
     onEvent?: (e: CustodyEvent) => void;
+    /** A vLLM / llama.cpp target stopped (ok: false) or resumed matching the inventory. */
+    onServingChange?: (e: ServingChange) => void;
     fetch?: typeof fetch;
   },
 ): CustodyRuntime {
@@ -49,6 +52,25 @@ export function createCustodyRuntime(
     if (u.kind === 'ollama' && u.baseUrl && config.serve.some((s) => s.upstream === u.name)) {
       const base = u.baseUrl;
       verifiers.set(u.name, (signal) => gate.verifyOllama(u.name, base, signal));
+    }
+  // vLLM and llama.cpp servers (kind: openai) are checked by what they report (openai-backends.ts).
+  for (const u of deps.upstreams)
+    for (const kind of ['vllm', 'llamacpp'] as const) {
+      const bindings = config.serve.filter((s) => s.upstream === u.name && s.backend === kind);
+      if (bindings.length === 0 || !u.baseUrl) continue;
+      verifiers.set(
+        u.name,
+        createOpenAiBackendVerifier({
+          upstream: u.name,
+          baseUrl: u.baseUrl,
+          kind,
+          bindings,
+          gate,
+          inventory,
+          ...(deps.fetch ? { fetch: deps.fetch } : {}),
+          ...(deps.onServingChange ? { onChange: deps.onServingChange } : {}),
+        }),
+      );
     }
   // Digest each embedded worker was verified with at its last (re)start.
   const workerDigest = new Map<string, string>();

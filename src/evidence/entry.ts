@@ -18,6 +18,7 @@ const EVENT_TYPES: ReadonlySet<string> = new Set<AuditEventType>([
   'key.revoked',
   'key.rotated',
   'admin.change',
+  'model.serving',
   'config.change',
   'worker.lifecycle',
   'egress.denied',

@@ -20,6 +20,7 @@ export type AuditEventType =
   | 'key.revoked'
   | 'key.rotated'
   | 'admin.change'
+  | 'model.serving'
   | 'config.change'
   | 'worker.lifecycle'
   | 'egress.denied'
