@@ -12,7 +12,8 @@
 //   2. headers: 2026-era requests MUST carry MCP-Protocol-Version (equal to the claim) and
 //      Mcp-Method, and Mcp-Name for tools/call, prompts/get (name), resources/read (uri),
 //      tasks/* (taskId), `=?base64?…?=` encoded when not plain ASCII; 2025-era requests may carry
-//      them, and when they do they must agree too
+//      them, and when they do they must agree too; Mcp-Param-{Name} headers for a tool's
+//      `x-mcp-header` arguments are checked once the tool is resolved (src/mcp/param-headers.ts)
 //   3. results: 2026 results carry `resultType: "complete"` and the server's identity in
 //      `_meta["io.modelcontextprotocol/serverInfo"]`; list results carry `ttlMs` and
 //      `cacheScope: "private"` (each caller sees a policy-filtered list, P4). 2025 results carry

@@ -23,6 +23,7 @@ import {
   tokenInQuery,
 } from './http-checks.ts';
 import { classify, httpStatusFor, type JsonRpcId, rpcError } from './jsonrpc.ts';
+import { type ParamHeader, paramHeaderMismatch, paramHeaders } from './param-headers.ts';
 import {
   discoverResult,
   type Era,
@@ -147,11 +148,35 @@ export function registerMcpSurface(app: FastifyInstance, deps: McpSurfaceDeps): 
   };
   // One DLP scan per tools/call: authorize puts its summary in the decision, inspect-in acts on it.
   const dlp = createMcpRequestDlp(deps.inspect);
+  // 2026-07-28: Mcp-Param-{Name} headers against the resolved tool's x-mcp-header arguments.
+  const declarations = new WeakMap<object, readonly ParamHeader[]>();
+  const paramCheck: Stage = {
+    name: 'resolve',
+    run(ctx) {
+      const m = mcpOf(ctx);
+      if (!m.modern || m.method !== 'tools/call' || !m.tool) return;
+      const schema = m.tool.definition.inputSchema;
+      let decls = declarations.get(schema);
+      if (!decls) {
+        decls = paramHeaders(schema);
+        declarations.set(schema, decls);
+      }
+      if (decls.length === 0) return;
+      const reason = paramHeaderMismatch(decls, m.arguments ?? {}, (name) => {
+        const v = ctx.headers[name];
+        return typeof v === 'string' ? v : undefined;
+      });
+      if (reason === undefined) return;
+      ctx.trail.push({ stage: 'resolve', outcome: 'deny', code: 'mcp_header_mismatch', detail: { reason } });
+      throw new AirlockError('mcp_header_mismatch', { publicDetail: `(${reason})` });
+    },
+  };
   const decide: Stage[] = [
     deps.authenticate,
     headerCheck,
     methodCheck,
     resolve,
+    paramCheck,
     (deps.wrapAuthorize ?? ((s: Stage) => s))(
       createMcpAuthorizeStage({ authorize: deps.authorize, catalog: deps.catalog, findings: dlp.summary }),
     ),
