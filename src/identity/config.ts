@@ -30,8 +30,21 @@ const secretRef = z
     'a secret reference such as secret:IDP_HMAC (inline secrets are not allowed)',
   );
 
-/** Signature algorithms an IdP may use. `none` is not representable; HMAC needs `hmacSecret`. */
-export const asymmetricAlgorithms = ['RS256', 'PS256', 'ES256', 'EdDSA'] as const;
+/** Signature algorithms an IdP may use (RFC 7518 §3.1, RFC 8037, RFC 9864). `none` is not
+ *  representable; HMAC needs `hmacSecret`. */
+export const asymmetricAlgorithms = [
+  'RS256',
+  'RS384',
+  'RS512',
+  'PS256',
+  'PS384',
+  'PS512',
+  'ES256',
+  'ES384',
+  'ES512',
+  'EdDSA',
+  'Ed25519',
+] as const;
 export type AsymmetricAlgorithm = (typeof asymmetricAlgorithms)[number];
 
 export const subjectKinds = ['user', 'service', 'agent'] as const;

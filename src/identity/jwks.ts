@@ -22,15 +22,21 @@ const MAX_JWKS_BYTES = 64 * 1024;
 const MAX_KEYS = 100;
 const MIN_RSA_BITS = 2048;
 
-/** Does this key fit this algorithm? */
+const CURVE_OF: Readonly<Record<string, string>> = {
+  ES256: 'prime256v1',
+  ES384: 'secp384r1',
+  ES512: 'secp521r1',
+};
+
+/** Does this key fit this algorithm? (RFC 8725 §3.1: the key type is bound to the algorithm.) */
 export function keyMatchesAlg(key: KeyObject, alg: string): boolean {
   const type = key.asymmetricKeyType;
   const d = key.asymmetricKeyDetails;
-  if (alg === 'RS256' || alg === 'PS256')
-    return (
-      (type === 'rsa' || (alg === 'PS256' && type === 'rsa-pss')) && (d?.modulusLength ?? 0) >= MIN_RSA_BITS
-    );
-  if (alg === 'ES256') return type === 'ec' && d?.namedCurve === 'prime256v1';
+  if (alg === 'RS256' || alg === 'RS384' || alg === 'RS512')
+    return type === 'rsa' && (d?.modulusLength ?? 0) >= MIN_RSA_BITS;
+  if (alg === 'PS256' || alg === 'PS384' || alg === 'PS512')
+    return (type === 'rsa' || type === 'rsa-pss') && (d?.modulusLength ?? 0) >= MIN_RSA_BITS;
+  if (Object.hasOwn(CURVE_OF, alg)) return type === 'ec' && d?.namedCurve === CURVE_OF[alg];
   if (alg === 'EdDSA' || alg === 'Ed25519') return type === 'ed25519';
   return false;
 }

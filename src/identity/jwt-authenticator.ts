@@ -4,7 +4,7 @@
 // Abstains when there is no bearer token or it is not JWT-shaped; anything JWT-shaped is ours to
 // accept or reject, so a forged token never falls through to another authenticator.
 import { createSecretKey, type KeyObject } from 'node:crypto';
-import * as jose from 'jose';
+import type * as jose from 'jose';
 import { AirlockError } from '../errors.ts';
 import { type JwtIssuerConfig, parseDuration, type SubjectKind, subjectKinds } from './config.ts';
 import { createKeySet, type FetchJwks, type KeySet } from './jwks.ts';
@@ -12,13 +12,12 @@ import {
   bearerToken,
   createVerifiedCache,
   inspectToken,
-  joseReason,
-  lifetimeReason,
   type OnReject,
   type RejectReason,
   rejectFor,
   tokenFingerprint,
 } from './jwt-common.ts';
+import { type JwtRules, verifyJwt } from './jwt-verify.ts';
 import {
   type IdentityPrincipal,
   parseActor,
@@ -57,9 +56,8 @@ interface IssuerVerifier {
   readonly config: JwtIssuerConfig;
   readonly audience: string;
   readonly keys: KeySet;
-  readonly algorithms: string[];
+  readonly rules: JwtRules;
   readonly skewSec: number;
-  readonly maxLifetimeSec: number;
 }
 
 export function createJwtAuthenticator(
@@ -111,13 +109,20 @@ export function createJwtAuthenticator(
         onRefreshed: forgetVerified,
       },
     );
+    const audience = issuer.audience ?? config.audience;
+    const skewSec = parseDuration(issuer.clockSkew) / 1000;
     byIssuer.set(issuer.issuer, {
       config: issuer,
-      audience: issuer.audience ?? config.audience,
+      audience,
       keys,
-      algorithms: [...issuer.algorithms, ...(hmacKey ? ['HS256'] : [])],
-      skewSec: parseDuration(issuer.clockSkew) / 1000,
-      maxLifetimeSec: parseDuration(issuer.maxLifetime) / 1000,
+      skewSec,
+      rules: {
+        algorithms: new Set<string>([...issuer.algorithms, ...(hmacKey ? ['HS256'] : [])]),
+        issuer: issuer.issuer,
+        audience,
+        skewSec,
+        maxLifetimeSec: parseDuration(issuer.maxLifetime) / 1000,
+      },
     });
   }
 
@@ -141,21 +146,10 @@ export function createJwtAuthenticator(
     const v = typeof iss === 'string' ? byIssuer.get(iss) : undefined;
     if (!v) return reject('unknown_issuer', prefix);
 
-    let payload: jose.JWTPayload;
-    try {
-      ({ payload } = await jose.jwtVerify(token, (header) => v.keys.resolve(header), {
-        algorithms: v.algorithms,
-        issuer: v.config.issuer,
-        audience: v.audience,
-        clockTolerance: v.skewSec,
-        currentDate: new Date(t),
-        requiredClaims: ['exp', 'sub'],
-      }));
-    } catch (err) {
-      return reject(joseReason(err), prefix);
-    }
-    const lifetime = lifetimeReason(payload, Math.floor(t / 1000), v.skewSec, v.maxLifetimeSec);
-    if (lifetime) return reject(lifetime, prefix);
+    // Signature and claims checked synchronously on the issuer's imported keys (jwt-verify.ts).
+    const verdict = await verifyJwt(shape.jws, v.rules, v.keys.resolve, t);
+    if (!verdict.ok) return reject(verdict.reason, prefix);
+    const payload = verdict.payload as jose.JWTPayload;
 
     const principal = toPrincipal(payload, v, req.surface, prefix, token);
     if (principal === undefined) return reject('bad_claims', prefix);

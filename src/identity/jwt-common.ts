@@ -4,6 +4,7 @@
 // `expired_token` and nothing that tells an attacker which check failed.
 import { createHash } from 'node:crypto';
 import * as jose from 'jose';
+import { type CompactJws, parseCompactJws } from './jws-compact.ts';
 import type { AuthRequest, AuthResult } from './types.ts';
 
 /** Larger bearer tokens are refused before any parsing (memory and CPU bound on hostile input). */
@@ -57,6 +58,8 @@ export type Shape =
       readonly kind: 'jwt';
       readonly header: jose.ProtectedHeaderParameters;
       readonly payload: jose.JWTPayload;
+      /** The token parsed once (strict base64url, RFC 7515 §7.1), for the signature check. */
+      readonly jws: CompactJws;
     };
 
 /** Classifies a bearer token without verifying anything. Nothing decoded here may be trusted. */
@@ -64,14 +67,14 @@ export function inspectToken(token: string): Shape {
   if (token.length > MAX_TOKEN_BYTES)
     return token.startsWith('eyJ') ? { kind: 'too-large' } : { kind: 'not-jwt' };
   if (!token.startsWith('eyJ') || !JWS_COMPACT.test(token)) return { kind: 'not-jwt' };
-  try {
-    const header = jose.decodeProtectedHeader(token);
-    const payload = jose.decodeJwt(token);
-    if (typeof header.alg !== 'string') return { kind: 'malformed' };
-    return { kind: 'jwt', header, payload };
-  } catch {
-    return { kind: 'malformed' };
-  }
+  const jws = parseCompactJws(token);
+  if (jws === undefined || typeof jws.header.alg !== 'string') return { kind: 'malformed' };
+  return {
+    kind: 'jwt',
+    header: jws.header as jose.ProtectedHeaderParameters,
+    payload: jws.payload as jose.JWTPayload,
+    jws,
+  };
 }
 
 /** A stable, non-secret handle for a token in logs: never the token itself. */
