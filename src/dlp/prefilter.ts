@@ -46,10 +46,11 @@ export function createPrefilter(
   });
   // A large budget so the DFA never runs out of memory and silently degrades on long inputs.
   const set = new RE2.Set(sources, 'u', { maxMem: 256 * 1024 * 1024 });
+  // Scratch marks, reset after each (synchronous) call: no allocation per scan.
+  const seen = new Uint8Array(detectors.length + extraTriggers.length);
   return {
     set,
     candidates(text: string | Buffer): number[] {
-      const seen = new Uint8Array(detectors.length + extraTriggers.length);
       const out: number[] = [];
       for (const slot of set.match(text)) {
         for (const i of targets[slot]!) {
@@ -59,6 +60,7 @@ export function createPrefilter(
           }
         }
       }
+      for (const i of out) seen[i] = 0;
       return out.sort((a, b) => a - b);
     },
   };

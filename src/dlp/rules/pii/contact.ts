@@ -12,6 +12,8 @@ export const emailRule: PatternRule = {
   description: 'Email address.',
   keywords: ['@'],
   pattern: String.raw`(?:^|[^A-Za-z0-9._%+-])(?P<secret>[A-Za-z0-9._%+-]{1,64}@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,24})(?:[^A-Za-z0-9-]|$)`,
+  // The local part is at most 64 ASCII characters (RFC 5321 §4.5.3.1.1, and the pattern's {1,64}).
+  anchor: { byte: 0x40, maxBefore: 64 },
   severity: 'medium',
   examples: {
     positive: ['mail jane.doe+tag@example.co.uk today', 'a@b.io,c@d.io'],
