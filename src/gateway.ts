@@ -46,6 +46,7 @@ import { createContentCatalog } from './mcp/content-catalog.ts';
 import type { McpPlane } from './mcp/plane.ts';
 import { createPolicyToolAuthorizer } from './mcp/policy-authorizer.ts';
 import { createMcpRecordStage } from './mcp/record.ts';
+import { createMcpRequestDlp } from './mcp/stages.ts';
 import { registerMcpSurface } from './mcp/surface.ts';
 import { createPolicyAuthorizeStage, visibleModels } from './policy/authorize-stage.ts';
 import { createDecisionPointFromConfig } from './policy/config.ts';
@@ -227,6 +228,8 @@ export function createGateway(config: AirlockConfig, deps: GatewayDeps): Gateway
     : undefined;
   const toolCatalog =
     deps.mcp && apiTools ? mergeToolCatalogs([deps.mcp.catalog, apiTools]) : (deps.mcp?.catalog ?? apiTools);
+  // Route /mcp overrides for prompts and resources, resolved like the tools/call ones.
+  const mcpDlp = createMcpRequestDlp(dlpDeps);
   const toolAuthorizer = createPolicyToolAuthorizer(
     pdp,
     mcpApprovals ? { context: mcpApprovals.context } : {},
@@ -250,7 +253,7 @@ export function createGateway(config: AirlockConfig, deps: GatewayDeps): Gateway
             content: createMcpContent({
               catalog: createContentCatalog({ upstreams: deps.mcp.upstreams }),
               authorize: createPolicyContentAuthorizer(pdp),
-              inspect: { engine: dlp, actions: config.dlp.actions },
+              inspect: { engine: dlp, actionsFor: (ctx) => mcpDlp.actionsFor(ctx).layers },
             }),
           }
         : {}),

@@ -8,7 +8,7 @@
 // A prompt or resource the caller may not use looks unknown (mcp_content_not_found: no probing).
 // A listed entry needs both the list action and the use action (prompts/list and prompts/get;
 // resources/list and resources/read), so discovery never shows what cannot be used.
-import { decide } from '../dlp/actions.ts';
+import { type Actions, decide } from '../dlp/actions.ts';
 import type { DlpEngine } from '../dlp/engine.ts';
 import { applyRedactions } from '../dlp/redact.ts';
 import type { Finding } from '../dlp/types.ts';
@@ -48,11 +48,12 @@ export const CONTENT_METHODS: ReadonlySet<string> = new Set([
   'resources/read',
 ]);
 
-/** The DLP engine and the site's `dlp.actions` (per-route overrides do not reach prompts and
- *  resources yet). */
+/** The DLP engine and the actions for this request: `actionsFor` resolves `dlp.overrides` for the
+ *  /mcp route and the caller (the same resolution as tools/call); `actions` is a fixed fallback. */
 export interface ContentInspectDeps {
   readonly engine: DlpEngine;
-  readonly actions?: Parameters<typeof decide>[2];
+  readonly actionsFor?: (ctx: RequestContext) => Actions;
+  readonly actions?: Actions;
 }
 
 export interface McpContentDeps {
@@ -81,16 +82,22 @@ const isObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** Every string of a JSON value scanned; redactions written back; binary (`blob`) skipped. */
-function scan(deps: ContentInspectDeps, value: unknown, root: string, direction: 'input' | 'output') {
+function scan(
+  engine: DlpEngine,
+  actions: Actions | undefined,
+  value: unknown,
+  root: string,
+  direction: 'input' | 'output',
+) {
   const findings: Finding[] = [];
   const blocking: Finding[] = [];
   const walk = (v: unknown, path: string, depth: number): unknown => {
     if (depth > 64) throw new AirlockError('invalid_request', { publicDetail: 'value nests too deeply.' });
     if (typeof v === 'string') {
-      const found = deps.engine.scan(v, path);
+      const found = engine.scan(v, path);
       if (found.length === 0) return v;
       findings.push(...found);
-      const verdict = decide(found, direction, deps.actions);
+      const verdict = decide(found, direction, actions);
       if (verdict.kind === 'block') blocking.push(...verdict.blocking);
       return verdict.kind === 'redact' ? applyRedactions(v, verdict.redactions).text : v;
     }
@@ -114,16 +121,17 @@ export function createMcpContent(deps: McpContentDeps): McpContent {
 
   const inspect = (ctx: RequestContext, value: unknown, root: string, direction: 'input' | 'output') => {
     const stage = direction === 'input' ? 'inspect-in' : 'inspect-out';
+    const actions = deps.inspect.actionsFor?.(ctx) ?? deps.inspect.actions;
     let s: ReturnType<typeof scan>;
     try {
-      s = scan(deps.inspect, value, root, direction);
+      s = scan(deps.inspect.engine, actions, value, root, direction);
     } catch (err) {
       ctx.trail.push({ stage, outcome: 'error', code: 'dlp_blocked' });
       throw err instanceof AirlockError
         ? err
         : new AirlockError('dlp_blocked', { cause: err, detail: 'inspector failed (fail closed)' });
     }
-    recordFindings(ctx, direction, s.findings, deps.inspect.actions);
+    recordFindings(ctx, direction, s.findings, actions);
     const detail = { findings: s.findings.length, types: [...new Set(s.findings.map((f) => f.type))].sort() };
     if (s.blocking.length > 0) {
       ctx.trail.push({ stage, outcome: 'deny', code: 'dlp_blocked', detail });

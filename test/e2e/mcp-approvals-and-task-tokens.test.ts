@@ -10,7 +10,7 @@
 //   revoked the token is refused with an RFC 6750 / RFC 9728 challenge.
 import assert from 'node:assert/strict';
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -20,12 +20,15 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import { ErrorCode, McpError, UrlElicitationRequiredError } from '@modelcontextprotocol/sdk/types.js';
 import * as jose from 'jose';
 import { stringify } from 'yaml';
+import { checksummed } from '../../src/dlp/rules/synth.ts';
 import { FIXTURE_SERVER } from '../fixtures/mcp/harness.ts';
 import { idpKeys, jwksOf, writeJwksFile } from '../security/identity-fixtures.ts';
 
 const BIN = new URL('../../bin/airlock.js', import.meta.url).pathname;
 const run = promisify(execFile);
 const RESOURCE = 'https://airlock.test/mcp';
+const CONTENT_SERVER = join(import.meta.dirname, '../fixtures/mcp/content-server.ts');
+const CONTENT_SECRET = checksummed('ghp_', 'e2e-content-secret');
 const IDP = 'https://idp.test/realms/main';
 
 const POLICY = `
@@ -33,6 +36,9 @@ const POLICY = `
 @approval("admin")
 permit (principal is Airlock::ServiceAccount, action == Airlock::Action::"tools/call", resource is Airlock::Tool)
 when { principal.kind == "client" && resource.name == "fixture__echo" };
+
+@id("app-prompts")
+permit (principal == Airlock::ServiceAccount::"app", action in [Airlock::Action::"prompts/list", Airlock::Action::"prompts/get"], resource is Airlock::Prompt);
 
 @id("agents-for-analysts")
 permit (principal is Airlock::Agent, action == Airlock::Action::"tools/call", resource is Airlock::Tool)
@@ -60,6 +66,8 @@ describe('MCP approvals by URL elicitation, and agents with task tokens', () => 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'airlock-mcp-privilege-'));
     const ed = idpKeys().ed;
+    mkdirSync(join(dir, 'secrets'), { mode: 0o700 });
+    writeFileSync(join(dir, 'secrets', 'CONTENT_SECRET'), `${CONTENT_SECRET}\n`, { mode: 0o600 });
     const config = join(dir, 'airlock.yaml');
     writeFileSync(
       config,
@@ -81,6 +89,14 @@ describe('MCP approvals by URL elicitation, and agents with task tokens', () => 
               transport: 'stdio',
               command: 'node',
               args: [FIXTURE_SERVER],
+              requireApproval: false,
+            },
+            {
+              name: 'content',
+              transport: 'stdio',
+              command: 'node',
+              args: [CONTENT_SERVER],
+              env: { CONTENT_SECRET: 'secret:CONTENT_SECRET' },
               requireApproval: false,
             },
           ],
@@ -220,6 +236,16 @@ describe('MCP approvals by URL elicitation, and agents with task tokens', () => 
     assert.equal(consumed.length, 1, 'exactly one call went through on the approval');
     const step = consumed[0]!.detail.trail!.find((d) => d.stage === 'obligations')!;
     assert.equal(step.detail?.approvedBy, 'alice-admin');
+  });
+
+  test('prompts through the served gateway: listed per policy, credentials redacted on the way out', async () => {
+    const app = await connect(appKey, false);
+    const names = (await app.listPrompts()).prompts.map((p) => p.name).sort();
+    assert.deepEqual(names, ['content__internal_only', 'content__leaky', 'content__summarize']);
+    const leaky = await app.getPrompt({ name: 'content__leaky' });
+    assert.ok(!JSON.stringify(leaky.messages).includes(CONTENT_SECRET));
+    const other = await connect(otherKey, false);
+    assert.deepEqual((await other.listPrompts()).prompts, [], 'no policy, no prompts');
   });
 
   test('a client without URL elicitation gets the approval id and URL in error.data', async () => {
