@@ -12,7 +12,7 @@ import type { CommitOutcome } from '../sequencer.ts';
 import { createSequencer } from '../sequencer.ts';
 import type { AuditLog, Checkpoint, LoggedEntry, NoteSigner } from '../types.ts';
 import { migrateSqlite } from './migrations.ts';
-import { startWriterThread } from './writer-thread.ts';
+import { startWalCheckpointer, startWriterThread } from './writer-thread.ts';
 
 export interface SqliteAuditLogOptions {
   readonly path: string;
@@ -27,6 +27,8 @@ export interface SqliteAuditLogOptions {
   readonly onCommitted?: (leaves: readonly string[]) => void;
   /** How long a write waits for another process's lock before failing. */
   readonly busyTimeoutMs?: number;
+  /** How often the checkpointer thread folds the WAL into the database (default 250 ms). */
+  readonly walCheckpointIntervalMs?: number;
 }
 
 interface NodeRow {
@@ -68,6 +70,16 @@ export function openSqliteAuditLog(opts: SqliteAuditLogOptions): AuditLog {
     busyTimeoutMs,
     signer: { name: opts.signer.name, keyId: opts.signer.keyId, privateKey },
   });
+
+  // ':memory:' has no WAL to fold.
+  const checkpointer =
+    opts.path === ':memory:'
+      ? undefined
+      : startWalCheckpointer({
+          path: opts.path,
+          busyTimeoutMs,
+          intervalMs: opts.walCheckpointIntervalMs ?? 250,
+        });
 
   const toCheckpoint = (r: { size: number; root: Buffer; note: string }): Checkpoint => ({
     origin: opts.signer.name,
@@ -159,6 +171,7 @@ export function openSqliteAuditLog(opts: SqliteAuditLogOptions): AuditLog {
     },
     async close() {
       await sequencer.drain();
+      await checkpointer?.close();
       await writer.close();
       db.close();
     },

@@ -8,9 +8,11 @@
 // it and the writer thread runs under the same policy as the process.
 import worker_threads from 'node:worker_threads';
 import type { PendingEntry } from '../entry.ts';
+import type { CheckpointerData } from './wal-checkpointer.ts';
 import type { WriterData, WriterError, WriterReply, WriterRequest } from './writer-protocol.ts';
 
 const ENTRY = new URL('./writer.ts', import.meta.url);
+const CHECKPOINTER = new URL('./wal-checkpointer.ts', import.meta.url);
 
 type Reply = Extract<WriterReply, { ok: true }>;
 type RequestBody =
@@ -50,7 +52,7 @@ function writerExecArgv(): string[] | undefined {
   return out;
 }
 
-function newWorker(entry: URL, data: WriterData): worker_threads.Worker {
+function newWorker(entry: URL, data: WriterData | CheckpointerData): worker_threads.Worker {
   const execArgv = writerExecArgv();
   if (execArgv === undefined) return new worker_threads.Worker(entry, { workerData: data });
   try {
@@ -67,6 +69,27 @@ function toError(e: WriterError): Error {
   err.name = e.name;
   if (e.code !== undefined) err.code = e.code;
   return err;
+}
+
+export interface WalCheckpointer {
+  /** Stops checkpointing and closes its connection. */
+  close(): Promise<void>;
+}
+
+/** Starts the WAL checkpointer thread (wal-checkpointer.ts). It never keeps the process alive, and if
+ *  it dies the writer's backstop autocheckpoint bounds the WAL, so its errors are not the log's. */
+export function startWalCheckpointer(data: CheckpointerData): WalCheckpointer {
+  const w = newWorker(CHECKPOINTER, data);
+  w.unref();
+  w.on('error', () => {});
+  const exited = new Promise<void>((resolve) => w.once('exit', () => resolve()));
+  return {
+    async close() {
+      w.ref(); // closing is pending work: the process waits for it like any other I/O
+      w.postMessage({ op: 'close' });
+      await exited;
+    },
+  };
 }
 
 /** `entry` is for tests (a writer that misbehaves); the log always runs writer.ts. */

@@ -27,6 +27,9 @@ const signer = {
 const db = new Database(data.path, { timeout: data.busyTimeoutMs });
 db.pragma('journal_mode = WAL');
 db.pragma('synchronous = FULL');
+// Checkpoints run in their own thread (wal-checkpointer.ts), not inside a commit; this only bounds the
+// WAL (about 40 MB) should that thread be gone.
+db.pragma('wal_autocheckpoint = 10000');
 
 const q = {
   head: db.prepare('SELECT size FROM audit_head WHERE id = 1').pluck(),
