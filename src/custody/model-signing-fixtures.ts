@@ -15,6 +15,7 @@ import {
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, sep } from 'node:path';
+import { canonicalJson } from '../evidence/canonical-json.ts';
 import { pae } from './dsse.ts';
 import {
   IN_TOTO_PAYLOAD_TYPE,
@@ -194,6 +195,8 @@ export function modelSigningPki() {
   return {
     dir,
     ca,
+    issueRaw: (name: string, issuer: PkiCert, ext: readonly string[], days = 1) =>
+      issue(name, issuer, ext, days),
     intermediate: (name: string, issuer: PkiCert, days = 20) =>
       issue(
         name,
@@ -231,4 +234,148 @@ export function modelFolder(
     writeFileSync(join(root, ...parts), body);
   }
   return root;
+}
+
+/**
+ * A private Sigstore instance for tests: a Fulcio CA (openssl), a Rekor log key, the pinned
+ * trusted_root.json, and a keyless signer that writes what sigstore-python would: a v0.3 bundle
+ * with the Fulcio certificate and a dsse 0.0.1 Rekor entry carrying a signed entry timestamp and an
+ * RFC 6962 inclusion proof (the entry is leaf 1 of 2) against a checkpoint signed by the log key.
+ */
+export function privateSigstore(pki: ReturnType<typeof modelSigningPki>, dir: string) {
+  const fulcio = pki.ca('fulcio-root');
+  const rekor = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const rekorDer = rekor.publicKey.export({ type: 'spki', format: 'der' });
+  const logId = createHash('sha256').update(rekorDer).digest();
+  const origin = 'rekor.corp.internal';
+  const start = new Date(Date.now() - 86_400_000).toISOString();
+  const trustedRoot = {
+    mediaType: 'application/vnd.dev.sigstore.trustedroot+json;version=0.1',
+    tlogs: [
+      {
+        baseUrl: `https://${origin}`,
+        hashAlgorithm: 'SHA2_256',
+        publicKey: {
+          rawBytes: rekorDer.toString('base64'),
+          keyDetails: 'PKIX_ECDSA_P256_SHA_256',
+          validFor: { start },
+        },
+        logId: { keyId: logId.toString('base64') },
+      },
+    ],
+    certificateAuthorities: [
+      {
+        subject: { organization: 'corp', commonName: 'fulcio-root' },
+        uri: 'https://fulcio.corp.internal',
+        certChain: { certificates: [{ rawBytes: new X509Certificate(fulcio.cert).raw.toString('base64') }] },
+        validFor: { start },
+      },
+    ],
+    ctlogs: [],
+    timestampAuthorities: [],
+  };
+  const trustedRootPath = join(dir, 'trusted_root.json');
+  writeFileSync(trustedRootPath, JSON.stringify(trustedRoot, null, 2));
+  const leafHash = (b: Buffer) =>
+    createHash('sha256')
+      .update(Buffer.from([0]))
+      .update(b)
+      .digest();
+  return {
+    fulcio,
+    trustedRootPath,
+    /** A Fulcio-style certificate: code signing, an email SAN and the OIDC issuer extension. */
+    certificate: (email: string, issuer: string, opts: { ca?: PkiCert; eku?: string } = {}) =>
+      pki.issueRaw(
+        `fulcio-${email.replace(/\W/g, '-')}-${Math.random().toString(36).slice(2, 8)}`,
+        opts.ca ?? fulcio,
+        [
+          'basicConstraints=critical,CA:FALSE',
+          'keyUsage=critical,digitalSignature',
+          `extendedKeyUsage=${opts.eku ?? 'codeSigning'}`,
+          `subjectAltName=email:${email}`,
+          `1.3.6.1.4.1.57264.1.8=ASN1:UTF8String:${issuer}`,
+        ],
+      ),
+    /** A keyless bundle over `statement`; `logKey` (default: the pinned Rekor key) signs the log's
+     *  promises, `integratedTime` (seconds) is when the log says it saw the entry. */
+    sign(
+      statement: unknown,
+      signer: PkiCert,
+      opts: { logKey?: KeyObject; integratedTime?: number; tamperBody?: boolean } = {},
+    ): Buffer {
+      const logKey = opts.logKey ?? rekor.privateKey;
+      const payload = Buffer.from(JSON.stringify(statement));
+      const sig = sign('sha256', pae(IN_TOTO_PAYLOAD_TYPE, payload), signer.key);
+      const envelope = {
+        payload: payload.toString('base64'),
+        payloadType: IN_TOTO_PAYLOAD_TYPE,
+        signatures: [{ sig: sig.toString('base64'), keyid: '' }],
+      };
+      const sha = (b: Buffer | string) => createHash('sha256').update(b).digest('hex');
+      const body = Buffer.from(
+        canonicalJson({
+          apiVersion: '0.0.1',
+          kind: 'dsse',
+          spec: {
+            envelopeHash: { algorithm: 'sha256', value: sha(JSON.stringify(envelope)) },
+            payloadHash: {
+              algorithm: 'sha256',
+              value: sha(opts.tamperBody ? Buffer.from('other') : payload),
+            },
+            signatures: [
+              { signature: sig.toString('base64'), verifier: Buffer.from(signer.cert).toString('base64') },
+            ],
+          },
+        })!,
+      );
+      const integratedTime = opts.integratedTime ?? Math.floor(Date.now() / 1000);
+      const set = sign(
+        'sha256',
+        Buffer.from(
+          canonicalJson({
+            body: body.toString('base64'),
+            integratedTime,
+            logID: logId.toString('hex'),
+            logIndex: 1,
+          })!,
+        ),
+        logKey,
+      );
+      const other = leafHash(Buffer.from('an earlier entry'));
+      const root = createHash('sha256')
+        .update(Buffer.from([1]))
+        .update(other)
+        .update(leafHash(body))
+        .digest();
+      const note = `${origin} - 4242\n2\n${root.toString('base64')}\n`;
+      const noteSig = Buffer.concat([logId.subarray(0, 4), sign('sha256', Buffer.from(note), logKey)]);
+      return Buffer.from(
+        JSON.stringify({
+          mediaType: 'application/vnd.dev.sigstore.bundle.v0.3+json',
+          verificationMaterial: {
+            certificate: { rawBytes: new X509Certificate(signer.cert).raw.toString('base64') },
+            tlogEntries: [
+              {
+                logIndex: '1',
+                logId: { keyId: logId.toString('base64') },
+                kindVersion: { kind: 'dsse', version: '0.0.1' },
+                integratedTime: String(integratedTime),
+                inclusionPromise: { signedEntryTimestamp: set.toString('base64') },
+                inclusionProof: {
+                  logIndex: '1',
+                  rootHash: root.toString('base64'),
+                  treeSize: '2',
+                  hashes: [other.toString('base64')],
+                  checkpoint: { envelope: `${note}\n\u2014 ${origin} ${noteSig.toString('base64')}\n` },
+                },
+                canonicalizedBody: body.toString('base64'),
+              },
+            ],
+          },
+          dsseEnvelope: envelope,
+        }),
+      );
+    },
+  };
 }

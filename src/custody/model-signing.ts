@@ -9,6 +9,12 @@ import { createHash, createPublicKey, type KeyObject, X509Certificate } from 'no
 import { z } from 'zod';
 import { AirlockError } from '../errors.ts';
 import { unsupportedKey, verifyDsse } from './dsse.ts';
+import {
+  loadSigstoreTrust,
+  type SigstoreIdentity,
+  type SigstoreTrust,
+  verifyKeylessBundle,
+} from './sigstore-keyless.ts';
 import { type TrustAnchor, validateChain } from './x509-chain.ts';
 
 export const BUNDLE_MEDIA_TYPES = [
@@ -66,6 +72,8 @@ const statementSchema = z.object({
 export interface ModelSigningTrust {
   readonly keys: readonly { readonly name: string; readonly key: KeyObject }[];
   readonly authorities: readonly TrustAnchor[];
+  /** Pinned Sigstore trusted root for keyless bundles (Rekor entries present). */
+  readonly sigstore?: SigstoreTrust;
 }
 
 export interface VerifiedModelSignature {
@@ -166,8 +174,13 @@ export function verifyModelSigningBundle(
   if (bundle.dsseEnvelope.payloadType !== IN_TOTO_PAYLOAD_TYPE)
     malformed(source, `payloadType ${bundle.dsseEnvelope.payloadType}, expected ${IN_TOTO_PAYLOAD_TYPE}`);
   const payload = Buffer.from(bundle.dsseEnvelope.payload, 'base64');
-  // 1. Who signed: nothing in the payload is read before the signature over it verified.
-  const signedBy = verifySigner(bundle, payload, trust, opts.at, source);
+  // 1. Who signed: nothing in the payload is read before the signature over it verified. A bundle
+  //    with Rekor entries is Sigstore keyless when a trusted root is pinned (certificate checked at
+  //    the log's time); otherwise its certificate must chain to a pinned CA and be valid now.
+  const keyless = (bundle.verificationMaterial.tlogEntries?.length ?? 0) > 0 && trust.sigstore !== undefined;
+  const signedBy = keyless
+    ? verifyKeylessBundle(doc, trust.sigstore!, source)
+    : verifySigner(bundle, payload, trust, opts.at, source);
   // 2. What was signed.
   let statementDoc: unknown;
   try {
@@ -207,6 +220,7 @@ export function verifyModelSigningBundle(
 export function parseModelSigningTrust(config: {
   publicKeys: readonly { name: string; publicKey: string }[];
   certificateAuthorities: readonly { name: string; certificate: string }[];
+  sigstore?: { trustedRootPath: string; identities: readonly SigstoreIdentity[]; ctLogThreshold: number };
 }): ModelSigningTrust {
   const bad = (path: string, why: string): never => {
     throw new AirlockError('config_invalid', { detail: `custody.modelSigning.${path}: ${why}` });
@@ -231,5 +245,5 @@ export function parseModelSigningTrust(config: {
     }
     return { name: a.name, certificate: certificate! };
   });
-  return { keys, authorities };
+  return { keys, authorities, ...(config.sigstore ? { sigstore: loadSigstoreTrust(config.sigstore) } : {}) };
 }

@@ -70,7 +70,7 @@ export function openCustody(
   const pinned = parseModelSigningTrust(
     config.modelSigning ?? { publicKeys: [], certificateAuthorities: [] },
   );
-  const modelSigning = { keys: [...pinned.keys, ...trustedKeys], authorities: pinned.authorities };
+  const modelSigning = { ...pinned, keys: [...pinned.keys, ...trustedKeys] };
   const repo = openSqliteInventory(custodyDbPath(dataDir));
   const inventory = createInventory({ repo, ...(onEvent ? { onEvent } : {}) });
   const proposals = createModelProposals({

@@ -9,11 +9,13 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { custodyConfigSchema } from '../../src/custody/config.ts';
 import { importModel } from '../../src/custody/import.ts';
+import { parseModelSigningTrust } from '../../src/custody/model-signing.ts';
 import {
   ecKey,
   modelFolder,
   modelSigningPki,
   modelStatement,
+  privateSigstore,
   signModelFolder,
   signStatement,
 } from '../../src/custody/model-signing-fixtures.ts';
@@ -30,6 +32,9 @@ const releaseCert = pki.signer('release-bot', inter);
 const otherRoot = pki.ca('other-root');
 const strangerCert = pki.signer('stranger', otherRoot);
 const tlsOnly = pki.signer('tls-server', inter, { eku: 'serverAuth' });
+const sigstore = privateSigstore(pki, pki.dir);
+const ISSUER = 'https://idp.corp.internal';
+const keylessSigner = sigstore.certificate('release@corp.internal', ISSUER);
 const pinnedKey = ecKey();
 const unknownKey = ecKey();
 let custody: OpenedCustody;
@@ -68,6 +73,11 @@ before(() => {
       modelSigning: {
         publicKeys: [{ name: 'ml-release', publicKey: pinnedKey.publicPem }],
         certificateAuthorities: [{ name: 'models-root', certificate: root.cert }],
+        sigstore: {
+          trustedRootPath: sigstore.trustedRootPath,
+          identities: [{ subject: 'release@corp.internal', issuer: ISSUER }],
+          ctLogThreshold: 0,
+        },
       },
     }),
   );
@@ -305,4 +315,140 @@ describe('model signing: refused', () => {
       assert.equal(custody.inventory.list().length, before, 'nothing recorded');
       rmSync(dir, { recursive: true });
     });
+});
+
+describe('model signing: Sigstore keyless against a pinned trusted root (offline)', () => {
+  const keyless = (
+    name: string,
+    signer = keylessSigner,
+    opts: Parameters<typeof sigstore.sign>[2] = {},
+  ): string => {
+    const dir = modelFolder();
+    writeFileSync(join(dir, 'model.sig'), sigstore.sign(modelStatement(dir, name), signer, opts));
+    return dir;
+  };
+
+  it('a Fulcio certificate + Rekor entry verifies; the certificate is checked at the log time, not now', async () => {
+    const dir = keyless('keyless-model');
+    // A month on, the one-day certificate has long expired: the Rekor time is what counts.
+    const v = await doImport(dir, { at: new Date(Date.now() + 30 * 86_400_000) });
+    assert.equal(v.signedBy, 'sigstore:release@corp.internal');
+    assert.equal(v.files.length, 3);
+    rmSync(dir, { recursive: true });
+  });
+
+  const refusedCases: { name: string; code: string; detail: RegExp; dir: () => string }[] = [
+    {
+      name: 'a look-alike identity (the library policy would match it as a regular expression)',
+      code: 'model_signature_untrusted',
+      detail: /evil-release@corp\.internal .* is not one of/,
+      dir: () => keyless('lookalike', sigstore.certificate('evil-release@corp.internal', ISSUER)),
+    },
+    {
+      name: 'the right subject from another OIDC issuer',
+      code: 'model_signature_untrusted',
+      detail: /from https:\/\/other-idp\.example is not one of/,
+      dir: () =>
+        keyless('other-issuer', sigstore.certificate('release@corp.internal', 'https://other-idp.example')),
+    },
+    {
+      name: 'a log entry signed by a log key that is not pinned',
+      code: 'model_signature_untrusted',
+      detail: /inclusion promise could not be verified/,
+      dir: () => keyless('rogue-log', keylessSigner, { logKey: ecKey().privateKey }),
+    },
+    {
+      name: 'a certificate from a CA that the trusted root does not pin',
+      code: 'model_signature_untrusted',
+      detail: /failed \(Failed to verify certificate chain\)/,
+      dir: () => keyless('rogue-ca', strangerCert),
+    },
+    {
+      name: 'a log time after the certificate expired',
+      code: 'model_signature_untrusted',
+      detail: /failed \(Failed to verify certificate chain\)/,
+      dir: () =>
+        keyless('late', keylessSigner, { integratedTime: Math.floor(Date.now() / 1000) + 3 * 86_400 }),
+    },
+    {
+      name: 'a log entry that records another payload',
+      code: 'model_signature_untrusted',
+      detail: /payload hash mismatch/,
+      dir: () => keyless('other-payload', keylessSigner, { tamperBody: true }),
+    },
+    {
+      name: 'an inclusion proof that does not lead to the signed checkpoint',
+      code: 'model_signature_untrusted',
+      detail: /calculated root hash does not match/,
+      dir: () => {
+        const dir = keyless('bad-proof');
+        const b = JSON.parse(readFileSync(join(dir, 'model.sig'), 'utf8'));
+        b.verificationMaterial.tlogEntries[0].inclusionProof.hashes = [
+          Buffer.alloc(32, 1).toString('base64'),
+        ];
+        writeFileSync(join(dir, 'model.sig'), JSON.stringify(b));
+        return dir;
+      },
+    },
+    {
+      name: 'a certificate without code signing',
+      code: 'model_signature_untrusted',
+      detail: /code signing/,
+      dir: () =>
+        keyless('no-eku', sigstore.certificate('release@corp.internal', ISSUER, { eku: 'emailProtection' })),
+    },
+    {
+      name: 'a bundle whose Rekor entry lacks its inclusion proof',
+      code: 'model_signature_malformed',
+      detail: /not a valid Sigstore bundle/,
+      dir: () => {
+        const dir = keyless('no-proof');
+        const b = JSON.parse(readFileSync(join(dir, 'model.sig'), 'utf8'));
+        delete b.verificationMaterial.tlogEntries[0].inclusionProof;
+        writeFileSync(join(dir, 'model.sig'), JSON.stringify(b));
+        return dir;
+      },
+    },
+  ];
+  for (const c of refusedCases)
+    it(`${c.name} → ${c.code}`, async () => {
+      const dir = c.dir();
+      const before = custody.inventory.list().length;
+      await assert.rejects(doImport(dir), refused(c.code, c.detail));
+      assert.equal(custody.inventory.list().length, before);
+      rmSync(dir, { recursive: true });
+    });
+});
+
+describe('model signing: pinned trust is checked at start-up', () => {
+  it('a trusted root that cannot be read, or a key of an unsupported type, stops start-up naming the path', () => {
+    const isConfigInvalid = (path: RegExp) => (e: unknown) =>
+      e instanceof AirlockError && e.code === 'config_invalid' && path.test(e.detail ?? '');
+    assert.throws(
+      () =>
+        parseModelSigningTrust({
+          publicKeys: [],
+          certificateAuthorities: [],
+          sigstore: { trustedRootPath: join(pki.dir, 'absent.json'), identities: [], ctLogThreshold: 1 },
+        }),
+      isConfigInvalid(/sigstore\.trustedRootPath: cannot read/),
+    );
+    assert.throws(
+      () =>
+        parseModelSigningTrust({
+          publicKeys: [{ name: 'x', publicKey: 'nope' }],
+          certificateAuthorities: [],
+        }),
+      isConfigInvalid(/publicKeys\.0 \(x\): not a PEM public key/),
+    );
+    assert.throws(
+      () =>
+        custodyConfigSchema.parse({
+          modelSigning: {
+            sigstore: { trustedRootPath: 'rel/root.json', identities: [{ subject: 'a', issuer: 'b' }] },
+          },
+        }),
+      /absolute path/,
+    );
+  });
 });

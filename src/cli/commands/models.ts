@@ -37,7 +37,8 @@ const usage = `usage:
 PATH is a bundle folder (airlock-model.json + airlock-model.json.sig + files), a manifest, or an
 artefact; or a model folder (or file) signed with OpenSSF model signing: model.sig (a Sigstore
 bundle) inside it or given with --signature, verified offline against custody.modelSigning (a
-pinned public key or CA) — pass --version V, the name defaults to the signed model name.
+pinned public key, a CA, or a Sigstore trusted root for keyless bundles) — pass --version V; the
+name defaults to the signed model name.
 The signature must verify against a key in custody.trustedKeys; unsigned imports are
 refused unless custody.allowUnsigned is true. States: imported → approved → active; suspended,
 deprecated, revoked (final). Only approved and active versions are loaded or routed to.
