@@ -1,11 +1,13 @@
-// A remote MCP server over Streamable HTTP through the SDK client. The only headers it sends are the
-// ones configured for this server (credentials resolved from the vault at each connection): the
-// caller's own token never reaches an upstream (MCP authorization spec, "token passthrough" is
-// forbidden). The URL must be on the gateway's egress allowlist, or the guard refuses the connection.
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+// A remote MCP server over Streamable HTTP through the v2 SDK client, which speaks 2026-07-28 to a
+// server that offers it and the 2025 handshake to one that does not (upstream-client.ts). The only
+// headers it sends are the ones configured for this server (credentials resolved from the vault at
+// each connection): the caller's own token never reaches an upstream (MCP authorization spec,
+// "token passthrough" is forbidden). The URL must be on the gateway's egress allowlist, or the
+// guard refuses the connection.
 import { durationToMs, type HttpServerConfig } from './config.ts';
 import { createSdkUpstream, type UpstreamEvent } from './sdk-upstream.ts';
 import type { McpUpstream } from './types.ts';
+import { createNegotiatingHttpClient } from './upstream-client.ts';
 
 export interface HttpUpstreamDeps {
   readonly resolveSecret: (ref: string) => string;
@@ -21,10 +23,10 @@ export function createHttpUpstream(config: HttpServerConfig, deps: HttpUpstreamD
     maxConcurrentCalls: config.limits.maxConcurrentCalls,
     restart: { initialDelayMs: 250, maxDelayMs: 30_000 },
     onEvent: deps.onEvent,
-    async makeTransport() {
+    async makeClient() {
       const headers: Record<string, string> = {};
       for (const [name, ref] of Object.entries(config.headers)) headers[name] = deps.resolveSecret(ref);
-      return new StreamableHTTPClientTransport(url, { requestInit: { headers, redirect: 'error' } });
+      return createNegotiatingHttpClient(url, { headers, redirect: 'error' });
     },
   });
 }

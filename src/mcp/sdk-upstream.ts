@@ -3,30 +3,10 @@
 // a deadline and cancellation, a concurrency cap, and supervision: when the connection drops the
 // upstream reconnects with exponential backoff (a stdio child is restarted). Calls made while it is
 // down fail at once with upstream_unavailable instead of queueing.
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import {
-  CallToolResultSchema,
-  GetPromptResultSchema,
-  ListPromptsResultSchema,
-  ListResourcesResultSchema,
-  ListResourceTemplatesResultSchema,
-  McpError,
-  ErrorCode as McpErrorCode,
-  ReadResourceResultSchema,
-  ToolListChangedNotificationSchema,
-} from '@modelcontextprotocol/sdk/types.js';
 import { AirlockError } from '../errors.ts';
-import type { ContentMethod, McpUpstream, ToolResult, UpstreamState, UpstreamTool } from './types.ts';
-
-/** Result schemas of the prompts/resources methods (the SDK validates what the server sends). */
-const CONTENT_RESULTS = {
-  'prompts/list': ListPromptsResultSchema,
-  'prompts/get': GetPromptResultSchema,
-  'resources/list': ListResourcesResultSchema,
-  'resources/templates/list': ListResourceTemplatesResultSchema,
-  'resources/read': ReadResourceResultSchema,
-} as const satisfies Record<ContentMethod, unknown>;
+import type { McpUpstream, UpstreamState, UpstreamTool } from './types.ts';
+import { createLegacyClient, failureKind, type UpstreamClient } from './upstream-client.ts';
 
 export type UpstreamEvent =
   | { readonly type: 'connected'; readonly server: string; readonly protocolVersion: string | null }
@@ -42,8 +22,11 @@ export type UpstreamEvent =
 export interface SdkUpstreamOptions {
   readonly name: string;
   readonly transport: 'stdio' | 'http';
-  /** A fresh transport per (re)connection: a stdio child is spawned when the client connects. */
-  readonly makeTransport: () => Promise<Transport>;
+  /** A fresh transport per (re)connection for the v1 SDK client: a stdio child is spawned when the
+   *  client connects. */
+  readonly makeTransport?: () => Promise<Transport>;
+  /** Or a fresh client per (re)connection (HTTP upstreams: the v2 SDK, negotiating the revision). */
+  readonly makeClient?: () => Promise<UpstreamClient>;
   readonly callTimeoutMs: number;
   readonly maxConcurrentCalls: number;
   readonly restart: { readonly initialDelayMs: number; readonly maxDelayMs: number };
@@ -52,24 +35,25 @@ export interface SdkUpstreamOptions {
   readonly afterClose?: () => Promise<void>;
 }
 
-const CLIENT_INFO = { name: 'airlock', version: '0.1.0' };
-
 /** Maps SDK/transport failures to the catalogue; nothing upstream-internal reaches the client. */
 function upstreamFailure(err: unknown, signal?: AbortSignal): AirlockError {
   if (err instanceof AirlockError) return err;
   if (signal?.aborted) return new AirlockError('client_closed', { cause: err });
-  if (err instanceof McpError && err.code === McpErrorCode.RequestTimeout)
-    return new AirlockError('upstream_timeout', { cause: err });
-  if (err instanceof McpError && err.code === McpErrorCode.ConnectionClosed)
+  const kind = failureKind(err);
+  if (kind === 'timeout') return new AirlockError('upstream_timeout', { cause: err });
+  if (kind === 'closed')
     return new AirlockError('upstream_unavailable', { cause: err, detail: 'connection closed' });
-  if (err instanceof McpError)
-    return new AirlockError('upstream_error', { cause: err, detail: `upstream JSON-RPC error ${err.code}` });
+  if (kind === 'rpc')
+    return new AirlockError('upstream_error', {
+      cause: err,
+      detail: `upstream JSON-RPC error ${(err as { code: number }).code}`,
+    });
   return new AirlockError('upstream_unavailable', { cause: err });
 }
 
 export function createSdkUpstream(opts: SdkUpstreamOptions): McpUpstream {
   let state: UpstreamState = 'stopped';
-  let client: Client | undefined;
+  let client: UpstreamClient | undefined;
   let connecting: Promise<void> | undefined;
   let closed = false;
   let attempt = 0;
@@ -100,33 +84,33 @@ export function createSdkUpstream(opts: SdkUpstreamOptions): McpUpstream {
     if (connecting) return connecting;
     connecting = (async () => {
       state = state === 'stopped' ? 'starting' : state;
-      const c = new Client(CLIENT_INFO, { capabilities: {} });
-      let transport: Transport | undefined;
+      let c: UpstreamClient | undefined;
       try {
-        transport = await opts.makeTransport();
+        c = opts.makeClient ? await opts.makeClient() : createLegacyClient(await opts.makeTransport!());
+        const self = c;
         let settled = false;
         c.onclose = () => {
-          if (client === c) client = undefined;
+          if (client === self) client = undefined;
           opts.afterClose?.().catch(() => {});
           if (!settled || closed) return;
           opts.onEvent?.({ type: 'disconnected', server: opts.name, reason: 'connection closed' });
           scheduleRestart();
         };
-        await c.connect(transport);
+        await c.connect();
         settled = true;
-        c.setNotificationHandler(ToolListChangedNotificationSchema, async () => changed());
+        c.onToolsChanged(changed);
         client = c;
         state = 'ready';
         readyAt = performance.now();
         opts.onEvent?.({
           type: 'connected',
           server: opts.name,
-          protocolVersion: (transport as { protocolVersion?: string }).protocolVersion ?? null,
+          protocolVersion: c.protocolVersion(),
         });
         // The list may differ from before a restart: let the catalog re-read and re-check pins.
         if (attempt > 0) changed();
       } catch (err) {
-        await c.close().catch(() => {});
+        await c?.close().catch(() => {});
         opts.onEvent?.({ type: 'connect_failed', server: opts.name, reason: String((err as Error).message) });
         scheduleRestart();
         throw upstreamFailure(err);
@@ -137,7 +121,7 @@ export function createSdkUpstream(opts: SdkUpstreamOptions): McpUpstream {
     return connecting;
   };
 
-  const ready = (): Client => {
+  const ready = (): UpstreamClient => {
     if (client && state === 'ready') return client;
     throw new AirlockError('upstream_unavailable', { detail: `mcp server ${opts.name} is ${state}` });
   };
@@ -157,8 +141,8 @@ export function createSdkUpstream(opts: SdkUpstreamOptions): McpUpstream {
       let cursor: string | undefined;
       try {
         for (let page = 0; page < 100; page++) {
-          const res = await c.listTools(cursor ? { cursor } : {}, { signal, timeout: opts.callTimeoutMs });
-          tools.push(...(res.tools as UpstreamTool[]));
+          const res = await c.listTools(cursor, { signal, timeout: opts.callTimeoutMs });
+          tools.push(...res.tools);
           cursor = res.nextCursor;
           if (!cursor) break;
         }
@@ -176,12 +160,7 @@ export function createSdkUpstream(opts: SdkUpstreamOptions): McpUpstream {
         });
       inFlight += 1;
       try {
-        const result = await c.request(
-          { method: 'tools/call', params: { name: tool, arguments: args } },
-          CallToolResultSchema,
-          { signal, timeout: opts.callTimeoutMs },
-        );
-        return result as ToolResult;
+        return await c.callTool(tool, args, { signal, timeout: opts.callTimeoutMs });
       } catch (err) {
         throw upstreamFailure(err, signal);
       } finally {
@@ -189,7 +168,7 @@ export function createSdkUpstream(opts: SdkUpstreamOptions): McpUpstream {
       }
     },
     offers() {
-      const caps = client && state === 'ready' ? client.getServerCapabilities() : undefined;
+      const caps = client && state === 'ready' ? client.capabilities() : undefined;
       return { prompts: caps?.prompts !== undefined, resources: caps?.resources !== undefined };
     },
     async content(method, params, signal) {
@@ -201,11 +180,7 @@ export function createSdkUpstream(opts: SdkUpstreamOptions): McpUpstream {
         });
       inFlight += 1;
       try {
-        const result = await c.request({ method, params }, CONTENT_RESULTS[method], {
-          signal,
-          timeout: opts.callTimeoutMs,
-        });
-        return result as Record<string, unknown>;
+        return await c.content(method, params, { signal, timeout: opts.callTimeoutMs });
       } catch (err) {
         throw upstreamFailure(err, signal);
       } finally {

@@ -3,6 +3,9 @@
 // 2025-06-18 list and call the same stdio fixture server; routing headers that disagree with the
 // body are refused with a stable code and recorded.
 import assert from 'node:assert/strict';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { after, before, test } from 'node:test';
 import {
   Client as V2Client,
@@ -14,21 +17,51 @@ import { approveServer } from '../../src/mcp/approve.ts';
 import { META_KEYS } from '../../src/mcp/revisions.ts';
 import { FIXTURE_SERVER, type McpHarness, principal, startMcpHarness } from '../fixtures/mcp/harness.ts';
 
+const MODERN_SERVER = join(import.meta.dirname, '../fixtures/mcp/modern-server.ts');
 let h: McpHarness;
 const AUTH = { authorization: 'Bearer alice-token' };
+const children: ChildProcess[] = [];
+
+/** An HTTP fixture in its own process; resolves with its /mcp URL. */
+async function httpFixture(script: string, args: string[] = []): Promise<string> {
+  const child = spawn(process.execPath, [script, ...args], { stdio: ['pipe', 'pipe', 'inherit'] });
+  children.push(child);
+  const port = await new Promise<number>((resolve) => {
+    createInterface({ input: child.stdout! }).once('line', (l) => resolve(JSON.parse(l).port));
+  });
+  return `http://127.0.0.1:${port}/mcp`;
+}
 
 before(async () => {
+  const modernUrl = await httpFixture(MODERN_SERVER);
+  const legacyUrl = await httpFixture(FIXTURE_SERVER, ['--http', '0']);
   h = await startMcpHarness({
     tokens: { 'alice-token': principal('alice') },
-    allowed: { alice: ['fixture__echo', 'fixture__add'] },
+    allowed: {
+      alice: [
+        'fixture__echo',
+        'fixture__add',
+        'modern__echo',
+        'modern__revision',
+        'legacyhttp__echo',
+        'legacyhttp__whoami',
+      ],
+    },
     mcp: {
       surface: { allowedHosts: ['127.0.0.1'] },
-      servers: [{ name: 'fixture', transport: 'stdio', command: 'node', args: [FIXTURE_SERVER] }],
+      servers: [
+        { name: 'fixture', transport: 'stdio', command: 'node', args: [FIXTURE_SERVER] },
+        { name: 'modern', transport: 'http', url: modernUrl },
+        { name: 'legacyhttp', transport: 'http', url: legacyUrl },
+      ],
     },
   });
   for (const u of h.plane.upstreams.values()) await approveServer(u, h.plane.pins, { actor: 'test' });
 });
-after(() => h.close());
+after(async () => {
+  await h.close();
+  for (const c of children) c.kill();
+});
 
 /** The v1 SDK client always offers its newest revision; this transport makes it offer 2025-06-18
  *  in initialize (everything after that is the SDK's own negotiated behaviour). */
@@ -58,7 +91,14 @@ test('the v2 SDK client at 2026-07-28 and the v1 client at 2025-06-18 list and c
     assert.equal(transport.protocolVersion, '2025-06-18');
     const m = await modern.listTools();
     const l = await legacy.listTools();
-    assert.deepEqual(names(m.tools), ['fixture__add', 'fixture__echo']);
+    assert.deepEqual(names(m.tools), [
+      'fixture__add',
+      'fixture__echo',
+      'legacyhttp__echo',
+      'legacyhttp__whoami',
+      'modern__echo',
+      'modern__revision',
+    ]);
     assert.deepEqual(names(l.tools), names(m.tools));
     // 2026: the gateway is the server the client sees; 2025: no 2026 fields.
     assert.equal((m._meta?.[META_KEYS.serverInfo] as { name?: string } | undefined)?.name, 'airlock');
@@ -184,4 +224,30 @@ test('2026-07-28: no session is issued or needed, and ping is not a method of th
     'mcp-method': 'ping',
   });
   assert.equal(ping.body.error!.code, -32601);
+});
+
+test('upstreams: a 2026-only server is spoken to in 2026-07-28, a 2025 one in 2025-11-25, for callers of either era', async () => {
+  const modern = new V2Client(
+    { name: 'v2', version: '1' },
+    { versionNegotiation: { mode: { pin: '2026-07-28' } } },
+  );
+  await modern.connect(new V2Transport(new URL(h.url), { requestInit: { headers: AUTH } }));
+  const legacy = new Client({ name: 'v1', version: '1' });
+  await legacy.connect(new Offer20250618(new URL(h.url), { requestInit: { headers: AUTH } }));
+  try {
+    for (const client of [modern, legacy] as const) {
+      const call = (name: string, args: Record<string, unknown>) =>
+        (client as Client).callTool({ name, arguments: args }) as Promise<{ content: { text?: string }[] }>;
+      assert.equal((await call('modern__echo', { text: 'to 2026' })).content[0]?.text, 'to 2026');
+      assert.equal((await call('modern__revision', {})).content[0]?.text, '2026-07-28');
+      assert.equal((await call('legacyhttp__echo', { text: 'to 2025' })).content[0]?.text, 'to 2025');
+      const seen = JSON.parse(String((await call('legacyhttp__whoami', {})).content[0]?.text)) as {
+        headers: Record<string, string>;
+      };
+      assert.equal(seen.headers['mcp-protocol-version'], '2025-11-25');
+    }
+  } finally {
+    await modern.close();
+    await legacy.close();
+  }
 });
