@@ -15,8 +15,9 @@
 //      them, and when they do they must agree too; Mcp-Param-{Name} headers for a tool's
 //      `x-mcp-header` arguments are checked once the tool is resolved (src/mcp/param-headers.ts)
 //   3. results: 2026 results carry `resultType: "complete"` and the server's identity in
-//      `_meta["io.modelcontextprotocol/serverInfo"]`; list results carry `ttlMs` and
-//      `cacheScope: "private"` (each caller sees a policy-filtered list, P4). 2025 results carry
+//      `_meta["io.modelcontextprotocol/serverInfo"]`; list results and resources/read carry
+//      `ttlMs: 0` and `cacheScope: "private"` (each caller sees what its policy allows, P4, and
+//      an approval or a pin can change that at any moment). 2025 results carry
 //      none of these (an upstream's are removed: its identity is not the client's business)
 //   4. tools: `execution` (2025-11-25 task support) is removed for every revision, because the
 //      gateway forwards no task augmentation; `icons` (2025-11-25) is removed below 2025-11-25;
@@ -169,7 +170,14 @@ export function headerMismatch(h: RoutingHeaders, msg: HeaderMessage, era: Era):
   return undefined;
 }
 
-const LIST_METHODS = new Set(['tools/list', 'prompts/list', 'resources/list', 'resources/templates/list']);
+/** 2026-07-28 CacheableResult methods: the lists and resources/read. */
+const CACHEABLE = new Set([
+  'tools/list',
+  'prompts/list',
+  'resources/list',
+  'resources/templates/list',
+  'resources/read',
+]);
 
 export interface ServerInfo {
   readonly name: string;
@@ -214,7 +222,7 @@ export function resultForRevision(
   return {
     ...out,
     resultType: 'complete',
-    ...(LIST_METHODS.has(method) ? { ttlMs: 0, cacheScope: 'private' } : {}),
+    ...(CACHEABLE.has(method) ? { ttlMs: 0, cacheScope: 'private' } : {}),
     _meta: { ...meta, [META_KEYS.serverInfo]: serverInfo },
   };
 }
