@@ -5,7 +5,8 @@ import { describe, test } from 'node:test';
 import RE2 from 're2';
 import { createBase64Finder } from './base64.ts';
 import { prepareText } from './prepared.ts';
-import { emailRule } from './rules/pii/contact.ts';
+import { emailRule, phoneRule } from './rules/pii/contact.ts';
+import { paymentCardRule } from './rules/pii/financial.ts';
 import { compileSecretRule } from './rules/secret-rule.ts';
 
 /** Deterministic pseudo-random text (xorshift), so a failure reproduces. */
@@ -53,6 +54,40 @@ describe('dlp fast paths', () => {
       found += want.length;
     }
     assert.ok(found > 500, `the corpus exercises matches (${found})`);
+  });
+
+  test('phone and card numbers: searching windows from each digit finds the same as the full search', () => {
+    const alphabet = [
+      '1',
+      '4',
+      '7',
+      '0',
+      ' ',
+      '-',
+      '.',
+      '(',
+      ')',
+      '+',
+      '00',
+      'a',
+      '_',
+      'é',
+      '\n',
+      '4532015112830366',
+      '+44 20 7946 0',
+    ];
+    let found = 0;
+    for (const rule of [phoneRule('GB'), paymentCardRule]) {
+      const anchored = compileSecretRule(rule);
+      const { anchor: _skip, ...plain } = rule;
+      const reference = compileSecretRule(plain);
+      for (const t of texts(alphabet, 3000, 400, rule === paymentCardRule ? 5 : 3)) {
+        const want = reference.find(t);
+        assert.deepEqual(anchored.find(t), want, `${rule.id}: ${JSON.stringify(t)}`);
+        found += want.length;
+      }
+    }
+    assert.ok(found > 200, `the corpus exercises matches (${found})`);
   });
 
   test('base64: the end-of-match walk finds the same tokens as exec', () => {

@@ -27,10 +27,12 @@ export interface SecretRule {
   /** Generic rules lose overlaps to specific ones. */
   readonly generic?: boolean;
   readonly category?: FindingCategory;
-  /** A byte every match contains at most `maxBefore` bytes after the start of its sensitive span
-   *  (an e-mail address's `@`): the search skips straight to `maxBefore` before the next one and
-   *  stops when there is none, instead of running the regex over text that cannot match. */
-  readonly anchor?: { readonly byte: number; readonly maxBefore: number };
+  /** Bytes one of which every match contains at most `maxBefore` bytes after the start of its
+   *  sensitive span (an e-mail address's `@`, a card number's digits): the search skips straight
+   *  to `maxBefore` before the next one and stops when there is none, instead of running the
+   *  regex over text that cannot match. With `maxLength` (the longest possible match, in bytes)
+   *  it also searches only a window from there, so a failed candidate does not scan to the end. */
+  readonly anchor?: { readonly bytes: string; readonly maxBefore: number; readonly maxLength?: number };
   readonly examples: RuleExamples;
 }
 
@@ -110,29 +112,63 @@ function boundedSearcher(
   const re = compilePattern(body, 'g');
   const inBefore = classTest(before);
   const inAfter = classTest(after);
+  const isAnchor = new Uint8Array(256);
+  for (const c of anchor?.bytes ?? '') isAnchor[c.charCodeAt(0)] = 1;
+  const single = anchor?.bytes.length === 1 ? anchor.bytes.charCodeAt(0) : -1;
+  const nextAnchor = (bytes: Buffer, from: number): number => {
+    if (single >= 0) return bytes.indexOf(single, from);
+    for (let i = from; i < bytes.length; i++) if (isAnchor[bytes[i]!] === 1) return i;
+    return -1;
+  };
+  /** Bytes searched past the anchor beyond one match length: windows amortise over digit runs. */
+  const SPAN = 256;
+  /** The leftmost match at or after `from` (byte offsets), or undefined. */
+  const search = (bytes: Buffer, from: number): [number, number] | undefined => {
+    let at = from;
+    for (;;) {
+      if (anchor === undefined) {
+        re.lastIndex = at;
+        const m = re.exec(bytes);
+        return m === null ? undefined : [m.index, m.index + m[0].length];
+      }
+      // No match can start more than `maxBefore` ahead of the next anchor byte (it would need an
+      // anchor earlier than that one), and none exists past the last one.
+      const a = nextAnchor(bytes, at);
+      if (a < 0) return undefined;
+      const lo = Math.max(at, a - anchor.maxBefore);
+      if (anchor.maxLength === undefined) {
+        re.lastIndex = lo;
+        const m = re.exec(bytes);
+        return m === null ? undefined : [m.index, m.index + m[0].length];
+      }
+      // A match starting in [lo, a + SPAN] ends inside the window, so the window's leftmost match
+      // there is the text's (the body has no anchors: a window match is a text match). Anything
+      // starting later may be cut short by the window: search again from there.
+      const limit = a + SPAN;
+      const hi = Math.min(bytes.length, limit + anchor.maxLength);
+      re.lastIndex = 0;
+      const m = re.exec(bytes.subarray(lo, hi));
+      if (m !== null && (lo + m.index <= limit || hi === bytes.length))
+        return [lo + m.index, lo + m.index + m[0].length];
+      if (hi === bytes.length) return undefined;
+      at = limit + 1;
+    }
+  };
   return {
     regex: re,
     *spans(p: PreparedText) {
       const bytes = p.bytes;
-      re.lastIndex = 0;
+      let from = 0;
       for (;;) {
-        if (anchor !== undefined) {
-          // No match can start before `maxBefore` ahead of the next anchor byte (it would need an
-          // anchor earlier than that one), and none exists past the last: identical results.
-          const at = bytes.indexOf(anchor.byte, re.lastIndex);
-          if (at < 0) return;
-          if (at - anchor.maxBefore > re.lastIndex) re.lastIndex = at - anchor.maxBefore;
-        }
-        const m = re.exec(bytes);
-        if (m === null) return;
-        const start = m.index;
-        const end = start + m[0].length;
-        re.lastIndex = end > start ? end : start + 1;
+        const found = search(bytes, from);
+        if (found === undefined) return;
+        const [start, end] = found;
+        from = end > start ? end : start + 1;
         if ((start > 0 && inBefore(p.codeBefore(start))) || (end < bytes.length && inAfter(p.codeAt(end)))) {
           // No match starts here. The next one can only start after a character outside the
           // leading class: skip the rest of this run at once instead of retrying every position
           // (inside a long hex or base64 run that would be one search per character).
-          re.lastIndex = nextStart(p, start, inBefore);
+          from = nextStart(p, start, inBefore);
           continue;
         }
         yield { start, end };

@@ -13,7 +13,7 @@ export const emailRule: PatternRule = {
   keywords: ['@'],
   pattern: String.raw`(?:^|[^A-Za-z0-9._%+-])(?P<secret>[A-Za-z0-9._%+-]{1,64}@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,24})(?:[^A-Za-z0-9-]|$)`,
   // The local part is at most 64 ASCII characters (RFC 5321 §4.5.3.1.1, and the pattern's {1,64}).
-  anchor: { byte: 0x40, maxBefore: 64 },
+  anchor: { bytes: '@', maxBefore: 64 },
   severity: 'medium',
   examples: {
     positive: ['mail jane.doe+tag@example.co.uk today', 'a@b.io,c@d.io'],
@@ -33,6 +33,8 @@ export function phoneRule(defaultRegion: CountryCode = 'US'): PatternRule {
     description: `Phone number valid for its region (default region ${defaultRegion}).`,
     keywords: [],
     pattern: String.raw`(?:^|[^0-9A-Za-z+_.-])(?P<secret>(?:\+|00)?[0-9(][0-9 ().-]{5,20}[0-9])(?:[^0-9A-Za-z_-]|$)`,
+    // A digit within 23 bytes of the start (the closing [0-9] at the latest); at most 24 bytes.
+    anchor: { bytes: '0123456789', maxBefore: 23, maxLength: 24 },
     validate: (candidate, ctx) => {
       let digits = 0;
       let dots = 0;

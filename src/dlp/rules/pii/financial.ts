@@ -76,6 +76,8 @@ export const paymentCardRule: PatternRule = {
     'Payment card number (PAN): 13–19 digits, optional space/dash groups, Luhn-valid, known issuer.',
   keywords: [],
   pattern: String.raw`(?:^|[^0-9A-Za-z_.-])(?P<secret>[0-9]{4}(?:[ -]?[0-9]{2,4}){2,4}[0-9]{0,3})(?:[^0-9A-Za-z_-]|$)`,
+  // Starts with a digit; at most 4 + 4 × 5 + 3 = 27 bytes.
+  anchor: { bytes: '0123456789', maxBefore: 0, maxLength: 27 },
   validate: longestValidPrefix(
     (digits) => luhnValid(digits) && knownIssuer(digits) && !PUBLISHED_TEST_CARDS.has(digits),
     ' -',
