@@ -38,7 +38,12 @@ import { createKeyService, type KeyService } from './identity/key-service.ts';
 import type { TaskTokenStore } from './identity/task-token-store.ts';
 import type { Authenticator } from './identity/types.ts';
 import type { Router } from './inference/types.ts';
-import { createApiToolAuthorizer, createApiToolCatalog, mergeToolCatalogs } from './mcp/api-tools.ts';
+import {
+  apiToolDecidedAs,
+  createApiToolAuthorizer,
+  createApiToolCatalog,
+  mergeToolCatalogs,
+} from './mcp/api-tools.ts';
 import { createMcpApprovals } from './mcp/approvals.ts';
 import { createMcpContent } from './mcp/content.ts';
 import { createPolicyContentAuthorizer } from './mcp/content-authorizer.ts';
@@ -220,7 +225,11 @@ export function createGateway(config: AirlockConfig, deps: GatewayDeps): Gateway
         ? `${adminBase}/admin/v1/approvals/${encodeURIComponent(id)}`
         : `urn:airlock:approval:${encodeURIComponent(id)}`;
   const mcpApprovals = deps.privilege
-    ? createMcpApprovals({ approvals: deps.privilege.approvals, approvalUrl })
+    ? createMcpApprovals({
+        approvals: deps.privilege.approvals,
+        approvalUrl,
+        decidedAs: (tool) => apiToolDecidedAs(apiServices, tool),
+      })
     : undefined;
   // Operations chosen in apis[].expose.mcpTools join the MCP catalog, decided as api/call (P10).
   const apiTools = config.apis.some((a) => a.expose.mcpTools.length > 0)
@@ -245,7 +254,14 @@ export function createGateway(config: AirlockConfig, deps: GatewayDeps): Gateway
       },
       catalog: toolCatalog,
       authenticate: authenticateClient,
-      authorize: apiTools ? createApiToolAuthorizer(apiServices, pdp, toolAuthorizer) : toolAuthorizer,
+      authorize: apiTools
+        ? createApiToolAuthorizer(
+            apiServices,
+            pdp,
+            toolAuthorizer,
+            mcpApprovals ? { context: mcpApprovals.context } : {},
+          )
+        : toolAuthorizer,
       ...(mcpApprovals ? { wrapAuthorize: mcpApprovals.wrap } : {}),
       // Prompts and resources of the upstreams, decided per caller like tools (P4).
       ...(deps.mcp

@@ -11,7 +11,7 @@ import { argumentsOf, parseToolArguments } from '../apis/request.ts';
 import type { ApiService, ApiServices } from '../apis/service.ts';
 import { createApiToolUpstream, openApiOperationsAsTools } from '../apis/tools.ts';
 import type { RequestContext } from '../http/context.ts';
-import type { DecisionPoint } from '../policy/types.ts';
+import type { DecisionContext, DecisionPoint } from '../policy/types.ts';
 import type { ToolCatalog } from './catalog.ts';
 import { splitName } from './catalog.ts';
 import { toolDefinitionHash } from './tool-hash.ts';
@@ -52,6 +52,16 @@ export function createApiToolCatalog(services: ApiServices): ToolCatalog {
   };
 }
 
+/** What an operation-backed tool is decided as (undefined for any other tool). */
+export function apiToolDecidedAs(
+  services: ApiServices,
+  tool: Pick<CatalogTool, 'name' | 'server' | 'upstreamName'>,
+): { action: string; resource: string } | undefined {
+  const service = services.get(tool.server);
+  if (!service?.config.expose.mcpTools.includes(tool.upstreamName)) return undefined;
+  return { action: 'api/call', resource: `ApiOperation::${tool.name}` };
+}
+
 /** One catalog over several (MCP servers first); a name resolves in the first that has it. */
 export function mergeToolCatalogs(catalogs: readonly ToolCatalog[]): ToolCatalog {
   return {
@@ -82,6 +92,10 @@ export function createApiToolAuthorizer(
   services: ApiServices,
   pdp: DecisionPoint,
   inner: AuthorizeTool,
+  opts: {
+    /** Context only the obligations know (a granted approval this call presents). */
+    readonly context?: (ctx: RequestContext) => Partial<DecisionContext>;
+  } = {},
 ): AuthorizeTool {
   const operationOf = (req: ToolAuthorizationRequest): { service: ApiService; id: string } | undefined => {
     const service = services.get(req.server);
@@ -103,8 +117,9 @@ export function createApiToolAuthorizer(
       parts: parsed.ok ? parsed.parts : { path: {}, query: {}, headers: {}, body: undefined },
       arguments: parsed.ok ? argumentsOf(operation, parsed.parts) : { ...args },
     });
-    const request = apiDecisionRequest(ctx);
-    if (!request) return { kind: 'deny', policies: [] };
+    const base = apiDecisionRequest(ctx);
+    if (!base) return { kind: 'deny', policies: [] };
+    const request = { ...base, context: { ...base.context, ...opts.context?.(ctx) } };
     const d = pdp.decide(request);
     // The audit trail names what was decided: the same action and resource as a REST call.
     if (req.action === 'tools/call')

@@ -21,6 +21,7 @@ import type { DecisionContext } from '../policy/types.ts';
 import { RPC, type RpcShapedError } from './jsonrpc.ts';
 import { META_KEYS } from './revisions.ts';
 import { mcpOf } from './stages.ts';
+import type { CatalogTool } from './types.ts';
 
 /** The first revision with URL-mode elicitation. Dates compare as strings. */
 const URL_ELICITATION_SINCE = '2025-11-25';
@@ -29,6 +30,9 @@ export interface McpApprovalsDeps {
   readonly approvals: ApprovalService;
   /** Absolute URL where a human reviews approval `id` (admin console or admin API). */
   readonly approvalUrl: (id: string) => string;
+  /** What a tool's decision is about, when not `tools/call` on Tool::<name> (an /api operation is
+   *  `api/call` on ApiOperation::<name>): the approver sees the action that was decided. */
+  readonly decidedAs?: (tool: CatalogTool) => { action: string; resource: string } | undefined;
 }
 
 export interface McpApprovals {
@@ -89,8 +93,7 @@ export function createMcpApprovals(deps: McpApprovalsDeps): McpApprovals {
     if (m.method !== 'tools/call' || !m.tool || !ctx.principal) return undefined;
     return {
       principal: ctx.principal.id,
-      action: 'tools/call',
-      resource: `Tool::${m.tool.name}`,
+      ...(deps.decidedAs?.(m.tool) ?? { action: 'tools/call', resource: `Tool::${m.tool.name}` }),
       argsHash: argumentsHash(m.arguments ?? {}),
     };
   };

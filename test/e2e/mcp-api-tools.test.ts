@@ -13,12 +13,19 @@ import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { McpError } from '@modelcontextprotocol/sdk/types.js';
+import { McpError, UrlElicitationRequiredError } from '@modelcontextprotocol/sdk/types.js';
 import { stringify } from 'yaml';
 import { FIXTURES, SERVICE_TOKEN, TEST_POLICIES } from '../fixtures/apis/harness.ts';
 import { type OrdersService, startOrdersService } from '../fixtures/apis/orders-service.ts';
 
 const BIN = new URL('../../bin/airlock.js', import.meta.url).pathname;
+// Listing orders is a GET (permitted by orders-app.read) that also needs a human's approval.
+const LIST_NEEDS_APPROVAL = `
+@id("orders-app.list-approved")
+@approval("admin")
+permit (principal == Airlock::ServiceAccount::"orders-app", action == Airlock::Action::"api/call",
+        resource == Airlock::ApiOperation::"orders__listOrders");
+`;
 const run = promisify(execFile);
 
 interface Step {
@@ -63,10 +70,10 @@ describe('/api operations as MCP tools: one policy, one audit story', () => {
             baseUrl: orders.url,
             openapi: join(FIXTURES, 'orders.openapi.yaml'),
             credential: { secret: 'secret:ORDERS_TOKEN' },
-            expose: { mcpTools: ['createOrder', 'getOrder'] },
+            expose: { mcpTools: ['createOrder', 'getOrder', 'listOrders'] },
           },
         ],
-        policy: { policies: TEST_POLICIES },
+        policy: { policies: `${TEST_POLICIES}\n${LIST_NEEDS_APPROVAL}` },
       }),
     );
     const key = async (...extra: string[]) =>
@@ -117,8 +124,11 @@ describe('/api operations as MCP tools: one policy, one audit story', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  async function connect(token: string): Promise<Client> {
-    const client = new Client({ name: 'agent', version: '1.0.0' });
+  async function connect(token: string, elicitation = false): Promise<Client> {
+    const client = new Client(
+      { name: 'agent', version: '1.0.0' },
+      { capabilities: elicitation ? { elicitation: { url: {} } } : {} },
+    );
     await client.connect(
       new StreamableHTTPClientTransport(new URL(`${url}/mcp`), {
         requestInit: { headers: { authorization: `Bearer ${token}` } },
@@ -158,7 +168,7 @@ describe('/api operations as MCP tools: one policy, one audit story', () => {
     const agent = await connect(appKey);
     const tools = (await agent.listTools()).tools;
     const names = tools.map((t) => t.name).sort();
-    assert.deepEqual(names, ['orders__createOrder', 'orders__getOrder']);
+    assert.deepEqual(names, ['orders__createOrder', 'orders__getOrder', 'orders__listOrders']);
     const create = tools.find((t) => t.name === 'orders__createOrder')!;
     assert.deepEqual((create.inputSchema.required as string[]).sort(), ['quantity', 'sku']);
 
@@ -218,5 +228,25 @@ describe('/api operations as MCP tools: one policy, one audit story', () => {
     );
     assert.ok(err instanceof McpError);
     assert.equal((err.data as { code: string }).code, 'tool_not_found');
+  });
+
+  test('an operation that needs approval: URL elicitation names api/call, the approved retry runs once', async () => {
+    const agent = await connect(appKey, true);
+    const ask = () => agent.callTool({ name: 'orders__listOrders', arguments: { status: 'open' } });
+    const first = await ask().then(
+      () => assert.fail('needs approval'),
+      (e: unknown) => e,
+    );
+    assert.ok(first instanceof UrlElicitationRequiredError, String(first));
+    const { elicitationId: id, url: where } = first.elicitations[0]!;
+    assert.ok(where.endsWith(`/admin/v1/approvals/${id}`));
+    const headers = { authorization: `Bearer ${adminKey}`, 'content-type': 'application/json' };
+    const view = (await (await fetch(where, { headers })).json()) as { action: string; resource: string };
+    assert.deepEqual([view.action, view.resource], ['api/call', 'ApiOperation::orders__listOrders']);
+    assert.equal((await fetch(`${where}/approve`, { method: 'POST', headers, body: '{}' })).status, 200);
+    const listed = await ask();
+    assert.notEqual(listed.isError, true);
+    assert.deepEqual(listed.structuredContent, { data: [{ id: '1', status: 'open' }] });
+    await assert.rejects(ask(), UrlElicitationRequiredError, 'the approval was used once');
   });
 });
