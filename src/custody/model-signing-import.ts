@@ -74,6 +74,10 @@ export async function verifySignedModel(
   const signed = [...v.files.keys()];
   let onDisk: string[];
   if (found.single !== undefined) {
+    if (signed.length !== 1 || signed[0] !== found.single)
+      mismatch(
+        `the signature covers ${signed.length} file(s) (${signed.slice(0, 3).join(', ')}${signed.length > 3 ? ', …' : ''}), not just ${found.single}; import the folder`,
+      );
     onDisk = [found.single];
   } else {
     const sigRel = relative(found.root, found.bundlePath).split(sep).join('/');

@@ -144,7 +144,7 @@ describe('model signing: refused', () => {
     name: string;
     code: string;
     detail: RegExp;
-    make: () => { dir: string; at?: Date };
+    make: () => { dir: string; path?: string; at?: Date };
   }[] = [
     {
       name: 'a file altered after signing',
@@ -249,6 +249,16 @@ describe('model signing: refused', () => {
       },
     },
     {
+      name: 'one file of a folder whose signature covers several (PATH is the file)',
+      code: 'model_files_mismatch',
+      detail: /covers 3 file\(s\).*import the folder/,
+      make() {
+        const dir = modelFolder();
+        signModelFolder(dir, { name: 'partial', key: pinnedKey.privateKey });
+        return { dir, path: join(dir, 'model.safetensors') };
+      },
+    },
+    {
       name: 'a malformed bundle (not a Sigstore bundle)',
       code: 'model_signature_malformed',
       detail: /not a Sigstore DSSE bundle/,
@@ -309,9 +319,9 @@ describe('model signing: refused', () => {
   ];
   for (const c of cases)
     it(`${c.name} → ${c.code}`, async () => {
-      const { dir, at } = c.make();
+      const { dir, path, at } = c.make();
       const before = custody.inventory.list().length;
-      await assert.rejects(doImport(dir, at ? { at } : {}), refused(c.code, c.detail));
+      await assert.rejects(doImport(path ?? dir, at ? { at } : {}), refused(c.code, c.detail));
       assert.equal(custody.inventory.list().length, before, 'nothing recorded');
       rmSync(dir, { recursive: true });
     });
