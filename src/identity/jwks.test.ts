@@ -105,3 +105,22 @@ test('jwks: without a kid only an unambiguous key is used', async () => {
   assert.equal(await reason(one.resolve({ alg: 'HS256' })), 'alg_not_allowed');
   assert.ok(KeyResolutionError);
 });
+
+test('jwks url: a key the IdP withdrew stops resolving after the refresh, though it was resolved before', async () => {
+  let t = 1_000_000;
+  let served = [jwk(ec(), 'k1')];
+  const set = createKeySet(
+    { ...base, jwksUrl: 'https://idp.internal/jwks' },
+    { now: () => t, fetchJwks: async () => ({ keys: served }) },
+  );
+  const first = await set.resolve({ alg: 'ES256', kid: 'k1' });
+  assert.equal(await set.resolve({ alg: 'ES256', kid: 'k1' }), first); // found again without a search
+  assert.equal(await set.resolve({ alg: 'ES256' }), first); // the one key, unambiguous without a kid
+  assert.equal(await reason(set.resolve({ alg: 'ES256', kid: '' })), 'unknown_kid'); // not the no-kid key
+  served = [jwk(ec(), 'k2')];
+  t += 700_000; // past ttl: the background refresh replaces the keys
+  await set.resolve({ alg: 'ES256', kid: 'k1' }).catch(() => {});
+  await new Promise((r) => setImmediate(r));
+  assert.equal(await reason(set.resolve({ alg: 'ES256', kid: 'k1' })), 'unknown_kid');
+  assert.equal(await reason(set.resolve({ alg: 'ES256', kid: 'k2' })), 'resolved');
+});

@@ -144,6 +144,7 @@ export function createKeySet(config: KeySetConfig, deps: KeySetDeps = {}): KeySe
     inFlight = (async () => {
       try {
         remoteKeys = parseJwks(await fetchJwks(url, config.timeoutMs), url);
+        matched.clear();
         fetchedAt = now();
         deps.onRefreshed?.();
         return true;
@@ -157,8 +158,22 @@ export function createKeySet(config: KeySetConfig, deps: KeySetDeps = {}): KeySe
     return inFlight;
   }
 
+  // Keys already matched to an (alg, kid): a token's key is found with one Map lookup. Only hits are
+  // kept (bounded by keys x algorithms; a spray of random kids adds nothing); emptied when the URL's
+  // keys are replaced.
+  const matched = new Map<string, KeyObject>();
+
   /** undefined: no key with that kid; 'mismatch': the kid exists but not for this algorithm. */
   function find(alg: string, kid: string | undefined): KeyObject | 'mismatch' | undefined {
+    const memo = kid === undefined ? alg : `${alg}:${kid}`; // alg is an allowlisted name, never holding ':'
+    const hit = matched.get(memo);
+    if (hit) return hit;
+    const found = search(alg, kid);
+    if (typeof found === 'object') matched.set(memo, found);
+    return found;
+  }
+
+  function search(alg: string, kid: string | undefined): KeyObject | 'mismatch' | undefined {
     const all = remoteKeys.length ? [...fileKeys, ...remoteKeys] : fileKeys;
     const named = kid === undefined ? all : all.filter((k) => k.kid === kid);
     const fit = named.filter((k) => (k.alg === undefined || k.alg === alg) && keyMatchesAlg(k.key, alg));

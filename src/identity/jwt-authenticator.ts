@@ -140,7 +140,8 @@ export function createJwtAuthenticator(
     const shape = inspectToken(token);
     if (shape.kind === 'not-jwt') return { kind: 'abstain' };
     if (shape.kind === 'too-large') return reject('too_large');
-    const prefix = `jwt:${tokenFingerprint(token)}`;
+    const fingerprint = tokenFingerprint(token);
+    const prefix = `jwt:${fingerprint}`;
     if (shape.kind === 'malformed') return reject('malformed', prefix);
     const iss = shape.payload.iss;
     const v = typeof iss === 'string' ? byIssuer.get(iss) : undefined;
@@ -151,7 +152,7 @@ export function createJwtAuthenticator(
     if (!verdict.ok) return reject(verdict.reason, prefix);
     const payload = verdict.payload as jose.JWTPayload;
 
-    const principal = toPrincipal(payload, v, req.surface, prefix, token);
+    const principal = toPrincipal(payload, v, req.surface, fingerprint);
     if (principal === undefined) return reject('bad_claims', prefix);
     verified[req.surface].set(token, principal, principal.expiresAt.getTime() + v.skewSec * 1000);
     return { kind: 'authenticated', principal };
@@ -170,8 +171,7 @@ function toPrincipal(
   payload: jose.JWTPayload,
   v: IssuerVerifier,
   surface: AuthRequest['surface'],
-  prefix: string,
-  token: string,
+  fingerprint: string,
 ): IdentityPrincipal | undefined {
   const claims = v.config.claims;
   const sub = payload.sub;
@@ -195,8 +195,8 @@ function toPrincipal(
   return {
     kind: admin ? 'admin' : 'client',
     id: sub,
-    credentialId: jti ?? `jwt_${tokenFingerprint(token)}`,
-    credentialPrefix: prefix,
+    credentialId: jti ?? `jwt_${fingerprint}`,
+    credentialPrefix: `jwt:${fingerprint}`,
     expiresAt: new Date((payload.exp as number) * 1000),
     scopes: pipelineScopes(scope),
     identity: {

@@ -2,7 +2,7 @@
 // decides abstain vs. mine, the time and lifetime checks jose does not do, and the mapping of jose
 // failures to a fixed reason. Reasons go to the audit trail only; a client sees `invalid_token` or
 // `expired_token` and nothing that tells an attacker which check failed.
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import * as jose from 'jose';
 import { type CompactJws, parseCompactJws } from './jws-compact.ts';
 import type { AuthRequest, AuthResult } from './types.ts';
@@ -79,7 +79,7 @@ export function inspectToken(token: string): Shape {
 
 /** A stable, non-secret handle for a token in logs: never the token itself. */
 export function tokenFingerprint(token: string): string {
-  return createHash('sha256').update(token).digest('hex').slice(0, 16);
+  return hash('sha256', token, 'hex').slice(0, 16);
 }
 
 /** Maps a jose failure to a reason. Branches on error classes and claim names, never messages. */
