@@ -82,6 +82,9 @@ export interface RequestContext {
   /** DLP findings (type, where, count — never the value), in and out; for audit and policy. */
   readonly findings: InspectionFinding[];
   upstreamStatus?: number;
+  /** Tokens left today in the tightest budget scope, read once by quota; account ends a stream that
+   *  crosses it (absent: no budget applies or quota did not run). */
+  tokensRemaining?: number;
   /** How much of the trail the pre-forward audit entry already carries. */
   trailRecorded?: number;
   /** Keyed hash (HMAC-SHA-256, the log's body key) of what the client received. */

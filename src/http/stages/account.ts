@@ -29,33 +29,41 @@ export function readUsage(body: Record<string, unknown>): { prompt: number; comp
 export function createAccountStage(deps: { budgets: TokenBudgets; budgetScopes: BudgetScopesOf }): Stage & {
   settle(ctx: RequestContext): Promise<void>;
 } {
+  /** Counts tokens per chunk against what was left when the request started. */
+  const meter = (ctx: RequestContext, remaining: number): void => {
+    let estimated = 0;
+    ctx.chunkHooks.push((chunk) => {
+      const usage = readUsage(chunk);
+      if (usage) {
+        ctx.usage.promptTokens = usage.prompt;
+        ctx.usage.completionTokens = usage.completion;
+        return;
+      }
+      if (!chunkHasContent(chunk)) return;
+      ctx.firstTokenAt ??= performance.now();
+      estimated += 1;
+      ctx.usage.completionTokens = estimated;
+      if (estimated > remaining) {
+        ctx.trail.push({
+          stage: 'account',
+          outcome: 'deny',
+          code: 'token_budget_exceeded',
+          detail: { streamedTokens: estimated },
+        });
+        throw new AirlockError('token_budget_exceeded', { retryAfter: deps.budgets.secondsUntilReset() });
+      }
+    });
+  };
+
   return {
     name: 'account',
-    async run(ctx) {
+    run(ctx) {
+      // The quota stage read the budget a moment ago: one store read per request, not two, and no
+      // await on the common path.
+      if (ctx.tokensRemaining !== undefined) return meter(ctx, ctx.tokensRemaining);
       const scopes = deps.budgetScopes(ctx);
-      const remaining = scopes.length > 0 ? await deps.budgets.remaining(scopes) : Number.POSITIVE_INFINITY;
-      let estimated = 0;
-      ctx.chunkHooks.push((chunk) => {
-        const usage = readUsage(chunk);
-        if (usage) {
-          ctx.usage.promptTokens = usage.prompt;
-          ctx.usage.completionTokens = usage.completion;
-          return;
-        }
-        if (!chunkHasContent(chunk)) return;
-        ctx.firstTokenAt ??= performance.now();
-        estimated += 1;
-        ctx.usage.completionTokens = estimated;
-        if (estimated > remaining) {
-          ctx.trail.push({
-            stage: 'account',
-            outcome: 'deny',
-            code: 'token_budget_exceeded',
-            detail: { streamedTokens: estimated },
-          });
-          throw new AirlockError('token_budget_exceeded', { retryAfter: deps.budgets.secondsUntilReset() });
-        }
-      });
+      if (scopes.length === 0) return meter(ctx, Number.POSITIVE_INFINITY);
+      return deps.budgets.remaining(scopes).then((remaining) => meter(ctx, remaining));
     },
     /** Charges the finished request's tokens to every budget scope. */
     async settle(ctx) {

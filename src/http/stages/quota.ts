@@ -80,8 +80,11 @@ export function createQuotaStage(deps: QuotaDeps): QuotaStage {
         if (modelWait > 0) deny(ctx, 'rate_limited', modelWait, 'model');
       }
       const scopes = budgetScopes(ctx);
-      if (scopes.length > 0 && (await deps.budgets.remaining(scopes)) <= 0) {
-        deny(ctx, 'token_budget_exceeded', deps.budgets.secondsUntilReset(), 'tokens');
+      if (scopes.length > 0) {
+        // Read once: the account stage meters the stream against this same figure.
+        const remaining = await deps.budgets.remaining(scopes);
+        ctx.tokensRemaining = remaining;
+        if (remaining <= 0) deny(ctx, 'token_budget_exceeded', deps.budgets.secondsUntilReset(), 'tokens');
       }
       const limit = quotas.perKey.concurrency;
       if (limit) {
