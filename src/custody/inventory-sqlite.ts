@@ -105,6 +105,7 @@ export function openSqliteInventory(path: string): InventoryRepo {
       'INSERT INTO model_aliases (alias, version_id, changed_at) VALUES (?, ?, ?) ON CONFLICT (alias) DO UPDATE SET version_id = excluded.version_id, changed_at = excluded.changed_at',
     ),
     history: db.prepare('INSERT INTO custody_history (at, event) VALUES (?, ?)'),
+    dataVersion: db.prepare('PRAGMA data_version').pluck(),
   };
   let own = 0;
   const proposals = createSqliteProposalRepo(db);
@@ -115,7 +116,8 @@ export function openSqliteInventory(path: string): InventoryRepo {
       list: (status) => run(() => proposals.list(status)),
       decide: (id, to, by, at) => run(() => proposals.decide(id, to, by, at)),
     },
-    version: () => run(() => (db.pragma('data_version', { simple: true }) as number) * 1_000_000 + own),
+    // Asked on every routed request: a prepared statement, not db.pragma() (which compiles each time).
+    version: () => run(() => (q.dataVersion.get() as number) * 1_000_000 + own),
     load: () =>
       run(() => ({
         versions: (q.versions.all() as { record: string; state: ModelState; changedAt: string }[]).map(

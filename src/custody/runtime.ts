@@ -74,6 +74,7 @@ export function createCustodyRuntime(
     }
   // Digest each embedded worker was verified with at its last (re)start.
   const workerDigest = new Map<string, string>();
+  const workerVersion = new Map<string, { id: string; digest: string }>();
   const exempt = (upstream: string, model: string) =>
     config.exempt.some((x) => x.upstream === upstream && (x.model === undefined || x.model === model));
   const idFor = (digest: string): string | undefined => {
@@ -99,11 +100,8 @@ export function createCustodyRuntime(
     },
     verifiers,
     versionOf(upstream, model) {
-      if (embedded.has(upstream)) {
-        const d = workerDigest.get(upstream);
-        const id = d === undefined ? undefined : idFor(d);
-        return id === undefined ? undefined : { id, digest: d! };
-      }
+      // The version a worker serves is fixed when it (re)starts: no inventory lookup per request.
+      if (embedded.has(upstream)) return workerVersion.get(upstream);
       const d = gate.expectedDigest(upstream, model);
       if (d === undefined) return undefined;
       const b = bindings.get(`${upstream}\u0000${model}`);
@@ -114,7 +112,11 @@ export function createCustodyRuntime(
     async beforeWorkerLoad(upstream, modelPath) {
       if (!config.enforce) return;
       workerDigest.delete(upstream);
-      workerDigest.set(upstream, await verifyArtefactAtPath(inventory, modelPath));
+      workerVersion.delete(upstream);
+      const digest = await verifyArtefactAtPath(inventory, modelPath);
+      workerDigest.set(upstream, digest);
+      const id = idFor(digest);
+      if (id !== undefined) workerVersion.set(upstream, { id, digest });
     },
     close: () => opened.close(),
   };
