@@ -58,6 +58,22 @@ export function splitExposedUri(uri: string): { server: string; uri: string } | 
   return { server: rest.slice(0, slash), uri: rest.slice(slash + 1) };
 }
 
+/** True when a URI's path has `.` or `..` segments, also percent-encoded (`%2e`) or behind an
+ *  encoded separator (`%2f`, `\\`). A policy on `memo://public/*` must not admit
+ *  `memo://public/../private/plan`, which a server may resolve (RFC 3986 §5.2.4) to a path the
+ *  policy never allowed: such URIs are refused, not normalised (fail closed). */
+export function hasDotSegments(uri: string): boolean {
+  let decoded = uri;
+  for (let i = 0; i < 3 && /%[0-9a-f]{2}/i.test(decoded); i++) {
+    try {
+      decoded = decodeURIComponent(decoded);
+    } catch {
+      return true;
+    }
+  }
+  return decoded.split(/[/\\?#]/).some((segment) => segment === '.' || segment === '..');
+}
+
 const MAX_PAGES = 20;
 const isObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);

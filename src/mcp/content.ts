@@ -8,15 +8,14 @@
 // A prompt or resource the caller may not use looks unknown (mcp_content_not_found: no probing).
 // A listed entry needs both the list action and the use action (prompts/list and prompts/get;
 // resources/list and resources/read), so discovery never shows what cannot be used.
-import { type Actions, decide } from '../dlp/actions.ts';
+import type { Actions } from '../dlp/actions.ts';
 import type { DlpEngine } from '../dlp/engine.ts';
-import { applyRedactions } from '../dlp/redact.ts';
-import type { Finding } from '../dlp/types.ts';
 import { AirlockError } from '../errors.ts';
 import type { RequestContext } from '../http/context.ts';
 import type { Stage } from '../http/pipeline.ts';
 import { dlpBlockedError, recordFindings } from '../http/stages/inspect.ts';
-import { type ContentCatalog, type ContentTarget, exposedUri } from './content-catalog.ts';
+import { type ContentCatalog, type ContentTarget, exposedUri, hasDotSegments } from './content-catalog.ts';
+import { scanContent } from './content-inspect.ts';
 import { mcpOf } from './stages.ts';
 import type { ToolDecision } from './types.ts';
 
@@ -81,50 +80,15 @@ interface Pending {
 const isObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
 
-/** Every string of a JSON value scanned; redactions written back; binary (`blob`) skipped. */
-function scan(
-  engine: DlpEngine,
-  actions: Actions | undefined,
-  value: unknown,
-  root: string,
-  direction: 'input' | 'output',
-) {
-  const findings: Finding[] = [];
-  const blocking: Finding[] = [];
-  const walk = (v: unknown, path: string, depth: number): unknown => {
-    if (depth > 64) throw new AirlockError('invalid_request', { publicDetail: 'value nests too deeply.' });
-    if (typeof v === 'string') {
-      const found = engine.scan(v, path);
-      if (found.length === 0) return v;
-      findings.push(...found);
-      const verdict = decide(found, direction, actions);
-      if (verdict.kind === 'block') blocking.push(...verdict.blocking);
-      return verdict.kind === 'redact' ? applyRedactions(v, verdict.redactions).text : v;
-    }
-    if (Array.isArray(v)) return v.map((x, i) => walk(x, `${path}[${i}]`, depth + 1));
-    if (isObject(v)) {
-      const out: Record<string, unknown> = {};
-      for (const [k, x] of Object.entries(v))
-        out[k] =
-          k === 'blob' || (k === 'data' && (v.type === 'image' || v.type === 'audio'))
-            ? x
-            : walk(x, `${path}.${k}`, depth + 1);
-      return out;
-    }
-    return v;
-  };
-  return { value: walk(value, root, 0), findings, blocking };
-}
-
 export function createMcpContent(deps: McpContentDeps): McpContent {
   const pending = new WeakMap<RequestContext, Pending>();
 
   const inspect = (ctx: RequestContext, value: unknown, root: string, direction: 'input' | 'output') => {
     const stage = direction === 'input' ? 'inspect-in' : 'inspect-out';
     const actions = deps.inspect.actionsFor?.(ctx) ?? deps.inspect.actions;
-    let s: ReturnType<typeof scan>;
+    let s: ReturnType<typeof scanContent>;
     try {
-      s = scan(deps.inspect.engine, actions, value, root, direction);
+      s = scanContent(deps.inspect.engine, actions, value, root, direction);
     } catch (err) {
       ctx.trail.push({ stage, outcome: 'error', code: 'dlp_blocked' });
       throw err instanceof AirlockError
@@ -250,6 +214,17 @@ export function createMcpContent(deps: McpContentDeps): McpContent {
       const uri = params.uri;
       if (typeof uri !== 'string' || uri.length > 4096)
         throw new AirlockError('invalid_request', { publicDetail: 'params.uri must be a resource URI.' });
+      if (hasDotSegments(uri)) {
+        ctx.trail.push({
+          stage: 'resolve',
+          outcome: 'deny',
+          code: 'mcp_content_not_found',
+          detail: { reason: 'dot segments' },
+        });
+        throw new AirlockError('mcp_content_not_found', {
+          publicDetail: 'A resource URI with . or .. segments is refused.',
+        });
+      }
       const target = deps.catalog.resource(uri) ?? notFound(ctx, { server: uri.slice(0, 64) });
       const d = await deps.authorize(ctx, {
         action: 'resources/read',

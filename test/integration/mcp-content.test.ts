@@ -212,6 +212,12 @@ describe('MCP prompts and resources, filtered by policy per caller', () => {
       'mcp_content_not_found',
     );
     assert.equal(await codeOf(app.readResource({ uri: 'memo://public/readme' })), 'mcp_content_not_found');
+    // A policy on memo://public/* does not admit a path that climbs out of it.
+    for (const uri of [
+      'airlock://content/memo://public/../private/plan',
+      'airlock://content/memo://public/%2e%2e/private/plan',
+    ])
+      assert.equal(await codeOf(app.readResource({ uri })), 'mcp_content_not_found', uri);
     const bob = await connect('bob-token');
     assert.equal(
       await codeOf(bob.readResource({ uri: 'airlock://content/memo://public/readme' })),
