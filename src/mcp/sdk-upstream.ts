@@ -151,7 +151,7 @@ export function createSdkUpstream(opts: SdkUpstreamOptions): McpUpstream {
       }
       return tools;
     },
-    async callTool(tool, args, signal) {
+    async callTool(tool, args, signal, onProgress) {
       const c = ready();
       if (inFlight >= opts.maxConcurrentCalls)
         throw new AirlockError('gateway_overloaded', {
@@ -160,7 +160,11 @@ export function createSdkUpstream(opts: SdkUpstreamOptions): McpUpstream {
         });
       inFlight += 1;
       try {
-        return await c.callTool(tool, args, { signal, timeout: opts.callTimeoutMs });
+        return await c.callTool(tool, args, {
+          signal,
+          timeout: opts.callTimeoutMs,
+          ...(onProgress ? { onprogress: onProgress } : {}),
+        });
       } catch (err) {
         throw upstreamFailure(err, signal);
       } finally {

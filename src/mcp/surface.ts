@@ -24,6 +24,7 @@ import {
 } from './http-checks.ts';
 import { classify, httpStatusFor, type JsonRpcId, rpcError } from './jsonrpc.ts';
 import { type ParamHeader, paramHeaderMismatch, paramHeaders } from './param-headers.ts';
+import { createProgressStream, type ProgressStream } from './progress-stream.ts';
 import {
   discoverResult,
   type Era,
@@ -215,7 +216,13 @@ export function registerMcpSurface(app: FastifyInstance, deps: McpSurfaceDeps): 
         const tool = m.tool!;
         const upstream = deps.catalog.upstream(tool.server);
         if (!upstream) throw new AirlockError('upstream_unavailable');
-        const result = await upstream.callTool(tool.upstreamName, m.arguments ?? {}, ctx.signal);
+        const stream = progressStreams.get(ctx);
+        const result = await upstream.callTool(
+          tool.upstreamName,
+          m.arguments ?? {},
+          ctx.signal,
+          stream ? (p) => stream.progress(p) : undefined,
+        );
         ctx.trail.push({
           stage: 'forward',
           outcome: 'allow',
@@ -241,6 +248,11 @@ export function registerMcpSurface(app: FastifyInstance, deps: McpSurfaceDeps): 
   // Notifications, client responses and DELETE: authenticate and find the session, nothing else.
   const light: Pipeline = { ...pipeline, decide: [deps.authenticate, headerCheck, methodCheck, resolve] };
 
+  // tools/call with a progress token from a caller that accepts SSE (progress-stream.ts).
+  const progressStreams = new WeakMap<RequestContext, ProgressStream>();
+  const streamOf = new WeakMap<FastifyReply, ProgressStream>();
+  const sensitive = (text: string) => deps.inspect.engine.scan(text, 'progress.message').length > 0;
+
   const resourceFor = (request: FastifyRequest) =>
     resourceUri(deps.config, request.protocol, header(request, 'host') ?? 'localhost');
 
@@ -253,6 +265,12 @@ export function registerMcpSurface(app: FastifyInstance, deps: McpSurfaceDeps): 
     data?: Record<string, unknown>,
     modern = false,
   ) => {
+    const stream = streamOf.get(reply);
+    if (stream?.started) {
+      // Headers are gone: the error is the stream's last event.
+      stream.finish(rpcError(id, err, { ...(requestId ? { requestId } : {}), data }));
+      return;
+    }
     const status = httpStatusFor(err, modern);
     reply.code(status).headers(errorHeaders(err));
     if (status === 401) {
@@ -370,6 +388,16 @@ export function registerMcpSurface(app: FastifyInstance, deps: McpSurfaceDeps): 
       ),
     };
     const ctx = newContext(request, reply, state, params);
+    const token = (params._meta as { progressToken?: unknown } | undefined)?.progressToken;
+    if (
+      method === 'tools/call' &&
+      (typeof token === 'string' || typeof token === 'number') &&
+      (header(request, 'accept') ?? '').includes('text/event-stream')
+    ) {
+      const stream = createProgressStream({ reply, requestId: ctx.requestId, token, sensitive });
+      progressStreams.set(ctx, stream);
+      streamOf.set(reply, stream);
+    }
     if (msg.kind !== 'request') {
       const outcome = await runPipeline(ctx, light, async (_r, commit) => {
         await commit();
@@ -410,7 +438,9 @@ export function registerMcpSurface(app: FastifyInstance, deps: McpSurfaceDeps): 
         return;
       }
       if (state.session && method === 'initialize') reply.header('mcp-session-id', state.session.id);
-      reply.code(200).type('application/json').send(text);
+      const stream = streamOf.get(reply);
+      if (stream?.started) stream.finish(text);
+      else reply.code(200).type('application/json').send(text);
     });
     if (outcome.error)
       sendError(request, reply, msg.id, outcome.error, ctx.requestId, undefined, state.modern);

@@ -12,6 +12,13 @@ export interface UpstreamTool {
   readonly [key: string]: unknown;
 }
 
+/** One `notifications/progress` from a tool call (the token is the gateway's own upstream). */
+export interface ToolProgress {
+  readonly progress: number;
+  readonly total?: number;
+  readonly message?: string;
+}
+
 /** An MCP `CallToolResult` (content, structuredContent, isError …), as the upstream returned it. */
 export type ToolResult = Record<string, unknown>;
 
@@ -35,7 +42,12 @@ export interface McpUpstream {
   listTools(signal?: AbortSignal): Promise<UpstreamTool[]>;
   /** Calls `tool` (the server's own name). Rejects with AirlockError on transport failure/timeout;
    *  a tool's own error is a result with isError: true. */
-  callTool(tool: string, args: Record<string, unknown>, signal: AbortSignal): Promise<ToolResult>;
+  callTool(
+    tool: string,
+    args: Record<string, unknown>,
+    signal: AbortSignal,
+    onProgress?: (p: ToolProgress) => void,
+  ): Promise<ToolResult>;
   /** Whether the server declared prompts / resources in its handshake (false while it is down). */
   offers?(): { readonly prompts: boolean; readonly resources: boolean };
   /** A prompts/* or resources/* request in the server's own names and URIs (one page per call).

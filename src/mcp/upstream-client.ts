@@ -21,11 +21,13 @@ import {
   ReadResourceResultSchema,
   ToolListChangedNotificationSchema,
 } from '@modelcontextprotocol/sdk/types.js';
-import type { ContentMethod, ToolResult, UpstreamTool } from './types.ts';
+import type { ContentMethod, ToolProgress, ToolResult, UpstreamTool } from './types.ts';
 
 export interface CallOptions {
   readonly signal?: AbortSignal;
   readonly timeout: number;
+  /** tools/call: the upstream's progress notifications (the SDK sends its own progress token). */
+  readonly onprogress?: (p: ToolProgress) => void;
 }
 
 export interface UpstreamClient {
