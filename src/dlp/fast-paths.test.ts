@@ -26,7 +26,51 @@ function texts(alphabet: readonly string[], count: number, maxLength: number, se
   });
 }
 
+/** The string-walking UTF-8 → UTF-16 offset map prepared.ts used before its byte walk. */
+function referenceMap(text: string): number[] {
+  const map: number[] = [];
+  let b = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    map[b] = i;
+    if (c < 0x80) b += 1;
+    else if (c < 0x800) {
+      map[b + 1] = i + 1;
+      b += 2;
+    } else if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length) {
+      const next = text.charCodeAt(i + 1);
+      if (next >= 0xdc00 && next <= 0xdfff) {
+        map[b + 1] = i + 1;
+        map[b + 2] = i + 1;
+        map[b + 3] = i + 1;
+        b += 4;
+        i++;
+        continue;
+      }
+      map[b + 1] = i + 1;
+      map[b + 2] = i + 1;
+      b += 3;
+    } else {
+      map[b + 1] = i + 1;
+      map[b + 2] = i + 1;
+      b += 3;
+    }
+  }
+  map[b] = text.length;
+  return map;
+}
+
 describe('dlp fast paths', () => {
+  test('byte → UTF-16 offsets: the byte walk agrees with the string walk everywhere', () => {
+    const alphabet = ['a', 'é', '€', '😀', '\ud800', '\udc00', 'z\ud83d', '\u0800', '\u07ff', ' '];
+    for (const t of texts(alphabet, 3000, 40, 13)) {
+      const p = prepareText(t);
+      const want = referenceMap(t);
+      for (let b = 0; b <= p.bytes.length; b++)
+        assert.equal(p.toUtf16(b), want[b], `${JSON.stringify(t)} @${b}`);
+    }
+  });
+
   test('email: skipping to 64 bytes before each @ finds the same addresses as the full search', () => {
     const anchored = compileSecretRule(emailRule);
     const { anchor: _skip, ...plain } = emailRule;

@@ -16,38 +16,24 @@ export interface PreparedText {
   codeAt(byte: number): number;
 }
 
-function byteToUtf16Map(text: string, byteLength: number): Uint32Array {
-  const map = new Uint32Array(byteLength + 1);
-  let b = 0;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    map[b] = i;
-    if (c < 0x80) b += 1;
-    else if (c < 0x800) {
-      map[b + 1] = i + 1;
-      b += 2;
-    } else if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length) {
-      const next = text.charCodeAt(i + 1);
-      if (next >= 0xdc00 && next <= 0xdfff) {
-        // A surrogate pair: four bytes, two code units.
-        map[b + 1] = i + 1;
-        map[b + 2] = i + 1;
-        map[b + 3] = i + 1;
-        b += 4;
-        i++;
-        continue;
-      }
-      map[b + 1] = i + 1;
-      map[b + 2] = i + 1;
-      b += 3;
-    } else {
-      // BMP character (a lone surrogate encodes as U+FFFD: also three bytes).
-      map[b + 1] = i + 1;
-      map[b + 2] = i + 1;
-      b += 3;
-    }
+/** UTF-16 offset of every byte offset, in one pass over the bytes (cheaper than walking the string
+ *  and re-encoding): a character starts at every byte that is not a continuation byte (10xxxxxx);
+ *  a four-byte sequence is a surrogate pair (two code units), every other one is one code unit (a
+ *  lone surrogate was encoded as U+FFFD: three bytes, one unit). Bytes inside a character map to
+ *  the unit after its first, as a boundary is never asked for there. */
+function byteToUtf16Map(bytes: Buffer, textLength: number): Uint32Array {
+  const map = new Uint32Array(bytes.length + 1);
+  let unit = 0;
+  let inside = 0;
+  for (let b = 0; b < bytes.length; b++) {
+    const x = bytes[b]!;
+    if ((x & 0xc0) !== 0x80) {
+      map[b] = unit;
+      inside = unit + 1;
+      unit += x >= 0xf0 ? 2 : 1;
+    } else map[b] = inside;
   }
-  map[b] = text.length;
+  map[bytes.length] = textLength;
   return map;
 }
 
@@ -58,7 +44,7 @@ export function prepareText(text: string): PreparedText {
   const toUtf16 = ascii
     ? (byte: number) => byte
     : (byte: number) => {
-        map ??= byteToUtf16Map(text, bytes.length);
+        map ??= byteToUtf16Map(bytes, text.length);
         return map[byte]!;
       };
   return {
