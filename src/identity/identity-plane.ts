@@ -10,6 +10,7 @@ import type { AdminRoute } from '../http/admin-route.ts';
 import { toJsonObject } from '../http/stages/record.ts';
 import { parseDuration } from './config.ts';
 import { createJwtAuthenticator, type JwtAuthenticator } from './jwt-authenticator.ts';
+import { createLastSeenRecorder, trackLastSeen } from './last-seen-recorder.ts';
 import { createMtlsAuthenticator } from './mtls-authenticator.ts';
 import { createCachedRevocationStore } from './revocation-cache.ts';
 import { createMemoryRevocationStore, type RevocationStore } from './revocation-store.ts';
@@ -112,13 +113,29 @@ export function createIdentityPlane(config: AirlockConfig, deps: IdentityPlaneDe
       })
     : undefined;
 
-  const bearer = [...(taskAuth ? [taskAuth] : []), ...(jwtAuth ? [jwtAuth] : [])];
+  // Last use of IdP subjects and workloads, written behind in batches (`airlock doctor` reads it).
+  const lastSeenStore = deps.tokenStore?.lastSeen;
+  const lastSeen =
+    lastSeenStore && (jwtAuth || mtlsAuth)
+      ? createLastSeenRecorder(
+          {},
+          {
+            store: lastSeenStore,
+            onError: () =>
+              deps.logger.warn({ event: 'last_seen_write_failed' }, 'identity last-seen write failed'),
+          },
+        )
+      : undefined;
+  const track = (a: Authenticator) => (lastSeen ? trackLastSeen(a, lastSeen) : a);
+  const bearer = [...(taskAuth ? [taskAuth] : []), ...(jwtAuth ? [track(jwtAuth)] : [])];
   let pruner: NodeJS.Timeout | undefined;
   return {
-    authenticators: [...bearer, ...(mtlsAuth ? [mtlsAuth] : [])],
+    authenticators: [...bearer, ...(mtlsAuth ? [track(mtlsAuth)] : [])],
     taskTokens,
     revocations,
     registerRoutes(app, apiKey) {
+      // Listeners drain before this hook runs: the uses of the last requests are written on close.
+      if (lastSeen) app.addHook('onClose', () => lastSeen.flush());
       if (taskTokens && keyring && taskAuth)
         registerTokenEndpoint(app, {
           service: taskTokens,
@@ -144,6 +161,8 @@ export function createIdentityPlane(config: AirlockConfig, deps: IdentityPlaneDe
     close() {
       clearInterval(pruner);
       revocations?.close();
+      // Queued before the caller goes on to close the store connection (after its next await).
+      lastSeen?.close().catch(() => {});
     },
   };
 }

@@ -42,7 +42,7 @@ test('unused: nothing idle → one ok finding naming the threshold', () => {
   );
   assert.deepEqual(
     f.map((x) => [x.level, x.message]),
-    [['ok', 'every API key and local user (1) was used within 7d']],
+    [['ok', 'every API key, local user, IdP subject and mTLS workload tracked (1) was used within 7d']],
   );
 });
 
@@ -78,6 +78,18 @@ test('collect: API keys with their last use; enabled users with their latest ses
       listUsers: async () => [user('u1', null), user('u2', null), user('u3', 1)],
       lastActivity: async () => new Map([['u1', ago(5).getTime()]]),
     },
+    lastSeen: {
+      list: async () => [
+        { kind: 'jwt', issuer: 'https://idp', subject: 'alice', firstSeenAt: ago(40), lastSeenAt: ago(35) },
+        {
+          kind: 'spiffe',
+          issuer: 'spiffe://corp',
+          subject: 'spiffe://corp/a',
+          firstSeenAt: ago(9),
+          lastSeenAt: ago(8),
+        },
+      ],
+    },
   });
   assert.deepEqual(
     list.map((c) => [c.kind, c.label, c.lastUsedAt?.getTime() ?? null]),
@@ -85,7 +97,17 @@ test('collect: API keys with their last use; enabled users with their latest ses
       ['api_key', 'client key k1 (alk_abcd…, owner app)', ago(3).getTime()],
       ['user', 'admin user u1 (u1)', ago(5).getTime()],
       ['user', 'admin user u2 (u2)', null],
+      ['jwt_subject', 'IdP subject alice (issuer https://idp)', ago(35).getTime()],
+      ['workload', 'mTLS workload spiffe://corp/a', ago(8).getTime()],
     ],
   );
+  // IdP subjects and workloads idle past unusedAfter are flagged like keys, with their own fix.
+  const flagged = unusedCredentialFindings(list, now, 30 * DAY).filter((f) => f.level === 'warn');
+  assert.deepEqual(
+    flagged.map((f) => f.message.split(' (')[0]),
+    ['admin user u2', 'IdP subject alice'],
+  );
+  assert.match(flagged[1]!.message, /last used .* \(35 days; identity.unusedAfter is 30d\)/);
+  assert.match(flagged[1]!.fix, /at the IdP/);
   assert.ok(!JSON.stringify(list).includes('argon2'), 'no password hash leaves the collector');
 });

@@ -82,7 +82,7 @@ test('doctor: an idle key and a user who never logged in are flagged past unused
   };
   assert.deepEqual(
     ok.findings.filter((f) => f.code === 'credential_unused').map((f) => [f.level, f.message]),
-    [['ok', 'every API key and local user (2) was used within 30d']],
+    [['ok', 'every API key, local user, IdP subject and mTLS workload tracked (2) was used within 30d']],
   );
 });
 

@@ -8,6 +8,7 @@ import { runDoctor } from '../../egress/doctor.ts';
 import { formatDoctorReport } from '../../egress/doctor-format.ts';
 import { AirlockError } from '../../errors.ts';
 import { parseDuration } from '../../identity/config.ts';
+import { lastSeenStoreFor } from '../../identity/last-seen-store.ts';
 import { collectCredentialUse, unusedCredentialFindings } from '../../identity/unused-credentials.ts';
 import { userRepoFor } from '../../identity/users/open-users.ts';
 import {
@@ -22,8 +23,8 @@ import { applyEgressPolicy } from '../runtime.ts';
 import type { CliCommand, CliIo } from '../types.ts';
 
 /** The store's live API keys, so credentials near or past their lifetime are reported (P2), and the
- *  API keys and local users unused for identity.unusedAfter. A store that does not exist yet (a config
- *  before its first start) simply has none. */
+ *  API keys, local users, IdP subjects and mTLS workloads unused for identity.unusedAfter. A store
+ *  that does not exist yet (a config before its first start) simply has none. */
 async function apiKeyCredentials(
   loaded: Awaited<ReturnType<typeof loadConfig>>,
   io: CliIo,
@@ -36,7 +37,11 @@ async function apiKeyCredentials(
   const side = await openSideConnection(config.store, { dataDir });
   try {
     const keys = await store.listApiKeys();
-    const use = await collectCredentialUse({ store, users: userRepoFor(side) });
+    const use = await collectCredentialUse({
+      store,
+      users: userRepoFor(side),
+      lastSeen: lastSeenStoreFor(side),
+    });
     return {
       credentials: keys.map((k) => ({
         id: `${k.kind} key ${k.id} (${k.prefix}…, owner ${k.owner})`,
