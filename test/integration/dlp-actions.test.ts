@@ -12,7 +12,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import OpenAI from 'openai';
 import { parseConfig } from '../../src/config/load.ts';
-import { synth, UPPER } from '../../src/dlp/rules/synth.ts';
+import { checksummed, synth, UPPER } from '../../src/dlp/rules/synth.ts';
 import { createGateway, type Gateway } from '../../src/gateway.ts';
 import { closeAdapters, createAdapters } from '../../src/inference/adapter-registry.ts';
 import { createRouter } from '../../src/inference/router.ts';
@@ -72,22 +72,30 @@ const DLP = {
     },
     // 2: a model that must not see personal data in clear: masked.
     { match: { models: ['other'] }, actions: { categories: { pii: { input: 'mask' } } } },
-    // 3: tools get personal data redacted (finance-app matches 1 first: blocked there).
+    // 3: an operations agent's tool calls: personal data masked in, credentials in results refuse them.
+    {
+      match: { routes: ['/mcp'], principals: ['service:ops-app'] },
+      actions: { categories: { pii: { input: 'mask' }, secret: { output: 'block' } } },
+    },
+    // 4: tools get personal data redacted (finance-app matches 1 first: blocked there).
     { match: { routes: ['/mcp'] }, actions: { categories: { pii: { input: 'redact', output: 'redact' } } } },
-    // 4: internal services: personal data redacted in, credentials in answers refuse the answer.
+    // 5: internal services: personal data redacted in, credentials in answers refuse the answer.
     {
       match: { routes: ['/api/orders/*'] },
       actions: { categories: { pii: { input: 'redact' }, secret: { output: 'block' } } },
     },
+    // 6: legacy completions: a credential in an answer refuses it (JSON) or ends the stream.
+    { match: { routes: ['/v1/completions'] }, actions: { categories: { secret: { output: 'block' } } } },
   ],
 };
+const FIXTURE_SECRET = checksummed('ghp_', 'dlp-actions-fixture');
 
 interface Rig {
   readonly url: string;
   readonly audit: RecordingAuditSink;
   readonly upstream: MockOpenAiUpstream;
   readonly orders: OrdersService;
-  readonly keys: Record<'app' | 'finance' | 'strict', string>;
+  readonly keys: Record<'app' | 'finance' | 'strict' | 'ops', string>;
   close(): Promise<void>;
 }
 
@@ -98,6 +106,7 @@ async function startRig(): Promise<Rig> {
   mkdirSync(join(dataDir, 'secrets'), { mode: 0o700 });
   writeFileSync(join(dataDir, 'secrets', 'UPSTREAM_KEY'), 'sk-upstream-secret-value\n', { mode: 0o600 });
   writeFileSync(join(dataDir, 'secrets', 'ORDERS_TOKEN'), 'svc-orders-token\n', { mode: 0o600 });
+  writeFileSync(join(dataDir, 'secrets', 'FIXTURE_SECRET'), `${FIXTURE_SECRET}\n`, { mode: 0o600 });
   mkdirSync(join(dataDir, 'state'));
   const config = parseConfig({
     version: 1,
@@ -138,6 +147,7 @@ async function startRig(): Promise<Rig> {
           transport: 'stdio',
           command: 'node',
           args: [FIXTURE_SERVER, '--state-dir', join(dataDir, 'state')],
+          env: { FIXTURE_SECRET: 'secret:FIXTURE_SECRET' },
         },
       ],
     },
@@ -170,7 +180,12 @@ async function startRig(): Promise<Rig> {
     audit,
     upstream,
     orders,
-    keys: { app: await key('app'), finance: await key('finance-app'), strict: await key('strict-app') },
+    keys: {
+      app: await key('app'),
+      finance: await key('finance-app'),
+      strict: await key('strict-app'),
+      ops: await key('ops-app'),
+    },
     async close() {
       await gateway.close();
       await mcp.close();
@@ -303,7 +318,61 @@ describe('/v1: actions per route, principal and model', () => {
   });
 });
 
+describe('/v1: block on output', () => {
+  test('route override: a credential in a completion refuses the JSON answer and ends the stream', async () => {
+    rig.upstream.setBehaviour({ word: `key ${AWS_KEY} ` });
+    try {
+      const r = await postJson(`${rig.url}/v1/completions`, rig.keys.app, {
+        model: 'gpt-test',
+        prompt: 'hi',
+      });
+      assert.equal((r.json!.error as { code: string }).code, 'dlp_blocked');
+      assert.match(r.text, /AWS_ACCESS_KEY/);
+      assert.ok(!r.text.includes(AWS_KEY));
+      const res = await fetch(`${rig.url}/v1/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${rig.keys.app}` },
+        body: JSON.stringify({ model: 'gpt-test', prompt: 'hi', stream: true }),
+      });
+      const body = await res.text();
+      assert.ok(!body.includes(AWS_KEY) && !body.includes(AWS_KEY.slice(4)));
+      assert.match(body, /dlp_blocked/);
+      assert.ok(!body.includes('[DONE]'), 'the stream ends with an error, not a normal end');
+      // Chat is not under that override: the default redacts.
+      const chat = await openai(rig.keys.app).chat.completions.create({
+        model: 'gpt-test',
+        messages: [{ role: 'user', content: 'hi' }],
+      });
+      assert.ok(chat.choices[0]?.message.content?.includes('[REDACTED:AWS_ACCESS_KEY]'));
+    } finally {
+      rig.upstream.setBehaviour({ word: 'tok ' });
+    }
+  });
+});
+
 describe('/mcp: tool arguments and results', () => {
+  test('principal + route override: personal data masked in, a credential in a result refuses it', async () => {
+    const ops = await mcpClient(rig.keys.ops);
+    const masked = await ops.callTool({ name: 'fixture__echo', arguments: { text: `card ${CARD}` } });
+    assert.equal(
+      textOf(masked),
+      `card [REDACTED:CREDIT_CARD:…${CARD_TAIL}]`,
+      'the tool never saw the number',
+    );
+    const err = await ops.callTool({ name: 'fixture__reveal_secret', arguments: {} }).then(
+      () => undefined,
+      (e: Error) => e,
+    );
+    assert.ok(err, 'blocked');
+    assert.match(err.message, /GITHUB_PAT/);
+    assert.ok(!err.message.includes(FIXTURE_SECRET));
+    // Everyone else keeps the default for results: redacted, not refused.
+    const app = await mcpClient(rig.keys.app);
+    const redacted = textOf(await app.callTool({ name: 'fixture__reveal_secret', arguments: {} }));
+    assert.ok(redacted.includes('[REDACTED:GITHUB_PAT]') && !redacted.includes(FIXTURE_SECRET));
+    assert.ok(!JSON.stringify(rig.audit.entries).includes(FIXTURE_SECRET));
+  });
+
   test('route override redacts personal data in arguments and results; first match wins for finance-app', async () => {
     const app = await mcpClient(rig.keys.app);
     const out = await app.callTool({ name: 'fixture__echo', arguments: { text: `write to ${EMAIL}` } });
