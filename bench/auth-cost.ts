@@ -3,7 +3,13 @@
 // Budget (DESIGN.md §9, issue 5): receive + authenticate 30 µs; API key and a JWT whose key is cached
 // at most 30 µs. Median of 5 rounds; wall and CPU µs per op (CPU is the better estimate on a busy box).
 // Run: . scripts/node24.sh && node bench/auth-cost.ts [--json] [--quick]
-import { type createPrivateKey, generateKeyPairSync, randomBytes } from 'node:crypto';
+import {
+  type createPrivateKey,
+  generateKeyPairSync,
+  randomBytes,
+  sign as signBytes,
+  verify,
+} from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,6 +19,8 @@ import { createApiKeyAuthenticator } from '../src/identity/api-key-authenticator
 import { generateApiKey } from '../src/identity/api-key-codec.ts';
 import { identityConfigSchema } from '../src/identity/config.ts';
 import { createJwtAuthenticator } from '../src/identity/jwt-authenticator.ts';
+import { createLastSeenRecorder, trackLastSeen } from '../src/identity/last-seen-recorder.ts';
+import { lastSeenStoreFor } from '../src/identity/last-seen-store.ts';
 import { createMtlsAuthenticator } from '../src/identity/mtls-authenticator.ts';
 import { createCachedRevocationStore } from '../src/identity/revocation-cache.ts';
 import { createPostgresRevocationStore } from '../src/identity/revocation-store-postgres.ts';
@@ -131,6 +139,21 @@ try {
       expectOk(jwtAuth, bearer(tokens[i % tokens.length]!))(),
     );
   }
+
+  // The floor of a first sight: the RS256 signature check alone (node:crypto on the imported key).
+  const rsInput = Buffer.from(same.slice(0, same.lastIndexOf('.')));
+  const rsSig = signBytes('sha256', rsInput, rsa.privateKey);
+  await measure('RS256 signature alone (node:crypto verify; reference)', quick ? 2000 : 5000, async () => {
+    if (!verify('sha256', rsInput, rsa.publicKey, rsSig)) throw new Error('verify');
+  });
+  // As the gateway runs IdP authenticators: wrapped in the write-behind last-seen tracking.
+  const recorder = createLastSeenRecorder({}, { store: lastSeenStoreFor(side) });
+  await measure(
+    'JWT RS256, token seen before + last-seen tracking',
+    20_000,
+    expectOk(trackLastSeen(jwtAuth, recorder), bearer(same)),
+  );
+  await recorder.close();
 
   // mTLS: the X509-SVID chain from the handshake mapped to a workload by SPIFFE ID.
   const pki = createPki();

@@ -143,7 +143,7 @@ export function rejectFor(reason: RejectReason, credentialPrefix?: string): Auth
  * Tokens already verified, by their exact text, until they expire. A bearer token is presented on
  * many requests; its signature check costs 100-250 µs on a small core, the lookup about 1 µs.
  * Only successes are cached (a flood of junk cannot evict much: it never gets in), the size is
- * bounded (oldest out first), and an expired entry is never returned. Callers still run per-use
+ * bounded (oldest generation out first), and an expired entry is never returned. Callers still run per-use
  * checks (revocation) on a hit.
  */
 export interface VerifiedCache<T> {
@@ -153,23 +153,33 @@ export interface VerifiedCache<T> {
 }
 
 export function createVerifiedCache<T>(maxEntries = 4096): VerifiedCache<T> {
-  const entries = new Map<string, { value: T; until: number }>();
+  // Two generations of at most half the size each: when the current one fills up it becomes the
+  // previous one and the oldest generation is dropped whole. O(1) per insert, where deleting a Map's
+  // first key one at a time walks the tombstones left by earlier deletes.
+  const half = Math.max(1, maxEntries >> 1);
+  let current = new Map<string, { value: T; until: number }>();
+  let previous = new Map<string, { value: T; until: number }>();
   return {
     get(token, nowMs) {
-      const e = entries.get(token);
+      const e = current.get(token) ?? previous.get(token);
       if (!e) return undefined;
       if (e.until <= nowMs) {
-        entries.delete(token);
+        current.delete(token);
+        previous.delete(token);
         return undefined;
       }
       return e.value;
     },
     set(token, value, validUntilMs) {
-      if (entries.size >= maxEntries) entries.delete(entries.keys().next().value as string);
-      entries.set(token, { value, until: validUntilMs });
+      if (current.size >= half) {
+        previous = current;
+        current = new Map();
+      }
+      current.set(token, { value, until: validUntilMs });
     },
     clear() {
-      entries.clear();
+      current.clear();
+      previous.clear();
     },
   };
 }
