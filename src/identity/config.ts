@@ -142,7 +142,7 @@ export const identityConfigSchema = z
     unusedAfter: duration(
       '365d',
       '30d',
-      '`airlock doctor` flags API keys and local users not used for this long (credentials nobody needs are attack surface).',
+      '`airlock doctor` flags API keys, local users, IdP JWT subjects (issuer + sub) and mTLS workloads (SPIFFE ID) not used for this long (credentials nobody needs are attack surface). Subjects and workloads are tracked from their first use.',
     ),
     jwt: z
       .strictObject({ issuers: z.array(jwtIssuerSchema).min(1) })
