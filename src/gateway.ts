@@ -4,21 +4,24 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import { createApiAuthorizeStage } from './apis/authorize.ts';
+import { apiDecisionRequest, createApiAuthorizeStage } from './apis/authorize.ts';
+import { apiCallOf } from './apis/call.ts';
 import { createApiServices } from './apis/service.ts';
 import { registerApiSurface } from './apis/surface.ts';
 import { durationMs } from './config/duration.ts';
 import type { AirlockConfig } from './config/schema.ts';
 import { createDlpEngine } from './dlp/engine.ts';
 import { createActionResolver } from './dlp/overrides.ts';
+import type { FindingsSummary } from './dlp/summary.ts';
 import type { RequestTracer } from './evidence/tracing/request-tracer.ts';
 import type { AuditLogReader } from './evidence/types.ts';
 import { registerAdminAuditRoutes } from './http/admin-audit-routes.ts';
 import { type AdminRoute, createAdminRoute } from './http/admin-route.ts';
 import { registerAdminSurface } from './http/admin-surface.ts';
+import type { RequestContext } from './http/context.ts';
 import { createGatewayMetrics, type GatewayMetrics } from './http/metrics.ts';
 import { registerOpenAiSurface } from './http/openai-surface.ts';
-import type { Pipeline } from './http/pipeline.ts';
+import type { Pipeline, Stage } from './http/pipeline.ts';
 import { buildListener, type Listener } from './http/server.ts';
 import { createAccountStage } from './http/stages/account.ts';
 import { createAuthenticateStage } from './http/stages/authenticate.ts';
@@ -279,11 +282,34 @@ export function createGateway(config: AirlockConfig, deps: GatewayDeps): Gateway
       requestId,
       hasher,
     });
+  // /api: the same approvals, break-glass and step-up as /v1, bound to api/call on the ApiOperation
+  // and the call's flat arguments (an approved REST call is repeated with x-airlock-approval).
+  const apiObligations = deps.privilege?.obligationsFor({
+    requestFor: (ctx) => apiDecisionRequest(ctx),
+    argumentsOf: (ctx) => apiCallOf(ctx)?.arguments ?? {},
+    approvalUrl,
+  });
+  const apiAuthorize = (findings: (ctx: RequestContext) => FindingsSummary): Stage => {
+    const inner = createApiAuthorizeStage({
+      pdp,
+      findings,
+      ...(apiObligations ? { context: apiObligations.context } : {}),
+    });
+    if (!apiObligations) return inner;
+    const wrapped = apiObligations.authorize(inner);
+    return {
+      name: 'authorize',
+      async run(ctx) {
+        await apiObligations.stage.run(ctx);
+        await wrapped.run(ctx);
+      },
+    };
+  };
   if (config.apis.length > 0)
     registerApiSurface(client.app, {
       services: apiServices,
       authenticate: authenticateClient,
-      authorize: (findings) => createApiAuthorizeStage({ pdp, findings }),
+      authorize: apiAuthorize,
       quota,
       dlp: dlpDeps,
       record: createRecordStage({ sink: deps.audit, surface: 'api', hasher }),

@@ -69,11 +69,14 @@ export function apiDecisionRequest(
 }
 
 /** authorize for /api: one decision per call; deny → forbidden; engine failure → policy_unavailable
- *  (fail closed); needs-approval / needs-step-up refuse with their codes until obligations exist. */
+ *  (fail closed); needs-approval / needs-step-up refuse with their codes (the obligations stage
+ *  wrapped around it turns approval_required into an approval request, src/http/stages/obligations.ts). */
 export function createApiAuthorizeStage(deps: {
   readonly pdp: DecisionPoint;
   /** The request's inbound DLP findings (scanned once, before the decision). */
   readonly findings?: (ctx: RequestContext) => FindingsSummary;
+  /** Context only the obligations stage knows (a granted approval, a break-glass grant). */
+  readonly context?: (ctx: RequestContext) => Partial<DecisionContext>;
 }): Stage {
   const refuse = (
     ctx: RequestContext,
@@ -93,7 +96,9 @@ export function createApiAuthorizeStage(deps: {
     name: 'authorize',
     run(ctx) {
       const base = { version: deps.pdp.version };
-      const request = apiDecisionRequest(ctx, deps.findings);
+      const asked = apiDecisionRequest(ctx, deps.findings);
+      const request =
+        asked && deps.context ? { ...asked, context: { ...asked.context, ...deps.context(ctx) } } : asked;
       if (!request) return refuse(ctx, 'forbidden', { ...base, policies: [], reason: 'no decision request' });
       let decision: Decision;
       try {

@@ -8,7 +8,11 @@ import type { AirlockConfig } from '../config/schema.ts';
 import { AirlockError } from '../errors.ts';
 import type { AuditEvent } from '../evidence/types.ts';
 import type { AdminRoute } from '../http/admin-route.ts';
-import { createObligationsStage, type ObligationsStage } from '../http/stages/obligations.ts';
+import {
+  createObligationsStage,
+  type ObligationsStage,
+  type ObligationsStageDeps,
+} from '../http/stages/obligations.ts';
 import { toJsonObject } from '../http/stages/record.ts';
 import { type ApprovalService, createApprovalService } from './approvals/approval-service.ts';
 import { registerApprovalRoutes } from './approvals/routes.ts';
@@ -31,6 +35,10 @@ export interface PrivilegePlane {
   /** The decision point in force; an approved policy change replaces what it delegates to. */
   readonly pdp: DecisionPoint;
   readonly obligations: ObligationsStage;
+  /** The same approvals, break-glass and step-up for another surface's decision requests (/api). */
+  obligationsFor(
+    opts: Pick<ObligationsStageDeps, 'requestFor' | 'argumentsOf' | 'approvalUrl'>,
+  ): ObligationsStage;
   /** Step-up markers of console sessions: the admin authorize stage and POST /admin/v1/stepup use it. */
   readonly stepUp: StepUpService;
   /** Approved config changes: live sections (the gateway subscribes its parts), restart pending. */
@@ -163,6 +171,7 @@ export async function createPrivilegePlane(deps: PrivilegePlaneDeps): Promise<Pr
   return {
     pdp: swap.dp,
     obligations,
+    obligationsFor: (opts) => createObligationsStage({ approvals, breakGlass, stepUp, ...opts }),
     approvals,
     stepUp,
     config: configChanges,

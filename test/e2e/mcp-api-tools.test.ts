@@ -249,4 +249,36 @@ describe('/api operations as MCP tools: one policy, one audit story', () => {
     assert.deepEqual(listed.structuredContent, { data: [{ id: '1', status: 'open' }] });
     await assert.rejects(ask(), UrlElicitationRequiredError, 'the approval was used once');
   });
+
+  test('the same operation over REST: approval_required with the id, the approved repeat runs once', async () => {
+    const list = (headers: Record<string, string> = {}) =>
+      fetch(`${url}/api/orders/orders?status=shipped`, {
+        headers: { authorization: `Bearer ${appKey}`, ...headers },
+      });
+    const first = await list();
+    assert.equal(first.status, 403);
+    const err = ((await first.json()) as { error: { code: string; message: string } }).error;
+    assert.equal(err.code, 'approval_required');
+    const id = /apr_[A-Za-z0-9_-]+/.exec(err.message)?.[0];
+    assert.ok(id, err.message);
+    assert.match(err.message, new RegExp(`${adminUrl}/admin/v1/approvals/${id}`));
+    const headers = { authorization: `Bearer ${adminKey}`, 'content-type': 'application/json' };
+    const pending = (await (await fetch(`${adminUrl}/admin/v1/approvals/${id}`, { headers })).json()) as {
+      action: string;
+      resource: string;
+    };
+    assert.deepEqual([pending.action, pending.resource], ['api/call', 'ApiOperation::orders__listOrders']);
+    assert.equal(
+      (await fetch(`${adminUrl}/admin/v1/approvals/${id}/approve`, { method: 'POST', headers, body: '{}' }))
+        .status,
+      200,
+    );
+    const other = await fetch(`${url}/api/orders/orders?status=open`, {
+      headers: { authorization: `Bearer ${appKey}`, 'x-airlock-approval': id! },
+    });
+    assert.equal(other.status, 403, 'the approval covers exactly those arguments');
+    const ok = await list({ 'x-airlock-approval': id! });
+    assert.equal(ok.status, 200);
+    assert.equal((await list({ 'x-airlock-approval': id! })).status, 403, 'single use');
+  });
 });

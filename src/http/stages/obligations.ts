@@ -22,7 +22,7 @@ import { decisionRequestFor } from '../../policy/authorize-stage.ts';
 import type { BreakGlassService } from '../../policy/breakglass/breakglass-service.ts';
 import type { GrantRecord } from '../../policy/breakglass/types.ts';
 import type { StepUpService } from '../../policy/stepup/step-up-service.ts';
-import type { DecisionContext } from '../../policy/types.ts';
+import type { DecisionContext, DecisionRequest } from '../../policy/types.ts';
 import type { RequestContext } from '../context.ts';
 import type { Stage } from '../pipeline.ts';
 
@@ -38,6 +38,9 @@ export interface ObligationsStageDeps {
   readonly approvalUrl?: (id: string) => string;
   /** Step-up markers of console sessions (context.credential.stepUp); absent: nobody can step up. */
   readonly stepUp?: StepUpService;
+  /** The decision request an approval is bound to (default: the /v1 and admin one; /api passes
+   *  its own so an approval names `api/call` on the ApiOperation). */
+  readonly requestFor?: (ctx: RequestContext) => DecisionRequest | undefined;
 }
 
 export interface ObligationsStage {
@@ -66,7 +69,7 @@ export function createObligationsStage(deps: ObligationsStageDeps): ObligationsS
   const urlFor = deps.approvalUrl ?? ((id: string) => `/admin/v1/approvals/${id}`);
 
   const bindingFor = (ctx: RequestContext): ApprovalBinding | undefined => {
-    const request = decisionRequestFor(ctx);
+    const request = (deps.requestFor ?? decisionRequestFor)(ctx);
     if (!request || !ctx.principal) return undefined;
     return {
       principal: ctx.principal.id,
