@@ -24,7 +24,12 @@ function request(alias = 'm') {
     trail: [],
     cleanups,
   } as unknown as RequestContext;
-  return { ctx, release: () => cleanups.forEach((c) => c()) };
+  return {
+    ctx,
+    release: () => {
+      for (const c of cleanups) c();
+    },
+  };
 }
 
 async function outcome(stage: ReturnType<typeof createQuotaStage>, alias?: string) {
