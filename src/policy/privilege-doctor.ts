@@ -104,26 +104,35 @@ export function privilegeFindings(s: PrivilegeStatus): DoctorFinding[] {
 }
 
 /** The newest approved config version when it differs from the file the node starts from: the
- *  fields that need a restart (with that version in the file) to take effect. */
+ *  fields that need a restart (with that version in the file) to take effect; or, when the file is
+ *  no stored version at all, that it was edited outside the two-person flow. */
 export function configRestartFindings(dataDir: string, fileText: string): DoctorFinding[] {
   const path = authzDatabasePath(dataDir);
   if (!existsSync(path)) return [];
   const db = new Database(path, { readonly: true, fileMustExist: true, timeout: 5000 });
-  let row: { version: number; content: string } | undefined;
+  let rows: { version: number; content: string }[];
   try {
     const exists = db
       .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'change_versions'")
       .get();
     if (!exists) return [];
-    row = db
-      .prepare(
-        "SELECT version, content FROM change_versions WHERE kind = 'config' ORDER BY version DESC LIMIT 1",
-      )
-      .get() as typeof row;
+    rows = db
+      .prepare("SELECT version, content FROM change_versions WHERE kind = 'config' ORDER BY version DESC")
+      .all() as typeof rows;
   } finally {
     db.close();
   }
+  const row = rows[0];
   if (!row || row.content === fileText) return [];
+  if (!rows.some((r) => r.content === fileText))
+    return [
+      {
+        level: 'warn',
+        code: 'config_unrecorded',
+        message: `this config file is no approved version (latest is v${row.version}): it was edited outside the two-person flow`,
+        fix: 'propose it so a second admin approves it: airlock changes propose --kind config --file FILE',
+      },
+    ];
   const fix = `deploy approved config v${row.version} (airlock changes history --kind config --json) to the config file and restart`;
   let restart: readonly string[];
   try {

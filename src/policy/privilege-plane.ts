@@ -157,9 +157,15 @@ export async function createPrivilegePlane(deps: PrivilegePlaneDeps): Promise<Pr
     swap.set(compile(current.content, `policy-v${current.version}`));
   if (deps.config && configChanges) {
     await changes.adopt('config', deps.config.text, 'startup');
-    // Likewise an approved config: its live parts apply now; restart-only fields stay reported.
+    // An approved config newer than the file (the file is one of its predecessors) is in force like an
+    // approved policy: live parts now, restart-only fields reported. A file that is no stored version
+    // was edited by the operator since: it is in force, reported until proposed.
     const config = await changes.currentVersion('config');
-    if (config && config.content !== deps.config.text) configChanges.applied(config);
+    if (config && config.content !== deps.config.text) {
+      const history = await changes.history('config');
+      if (history.some((v) => v.content === deps.config!.text)) configChanges.applied(config);
+      else configChanges.unrecorded(config);
+    }
   }
   // Without local users there is no second factor either: step-up never completes (fail closed).
   const stepUp = createStepUpService({

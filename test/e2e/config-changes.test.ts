@@ -27,43 +27,53 @@ describe('config changes: live where safe, restart reported where not', () => {
   let adminB: string;
   let doc: Record<string, unknown>;
 
-  before(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'airlock-config-changes-'));
-    upstream = await startMockOpenAiUpstream({ chunkCount: 2 });
-    config = join(dir, 'airlock.yaml');
-    doc = {
-      version: 1,
-      dataDir: '.',
-      listeners: { client: { host: '127.0.0.1', port: 0 }, admin: { host: '127.0.0.1', port: 0 } },
-      upstreams: [{ name: 'mock', kind: 'openai', baseUrl: upstream.url }],
-      custody: { exempt: [{ upstream: 'mock', reason: 'loopback mock upstream in a test' }] },
-      models: [{ alias: 'open', targets: [{ upstream: 'mock', model: 'y' }] }],
-    };
-    writeFileSync(config, stringify(doc));
-    const key = async (...extra: string[]) =>
-      JSON.parse(
-        (
-          await run(process.execPath, [
-            BIN,
-            'keys',
-            'create',
-            '--config',
-            config,
-            '--ttl',
-            '1h',
-            '--json',
-            ...extra,
-          ])
-        ).stdout,
-      ).key as string;
-    clientKey = await key('--owner', 'app', '--models', 'open,second');
-    adminA = await key('--owner', 'alice', '--admin');
-    adminB = await key('--owner', 'bob', '--admin');
+  before(
+    async () => {
+      dir = mkdtempSync(join(tmpdir(), 'airlock-config-changes-'));
+      upstream = await startMockOpenAiUpstream({ chunkCount: 2 });
+      config = join(dir, 'airlock.yaml');
+      doc = {
+        version: 1,
+        dataDir: '.',
+        listeners: { client: { host: '127.0.0.1', port: 0 }, admin: { host: '127.0.0.1', port: 0 } },
+        upstreams: [{ name: 'mock', kind: 'openai', baseUrl: upstream.url }],
+        custody: { exempt: [{ upstream: 'mock', reason: 'loopback mock upstream in a test' }] },
+        models: [{ alias: 'open', targets: [{ upstream: 'mock', model: 'y' }] }],
+      };
+      writeFileSync(config, stringify(doc));
+      const key = async (...extra: string[]) =>
+        JSON.parse(
+          (
+            await run(process.execPath, [
+              BIN,
+              'keys',
+              'create',
+              '--config',
+              config,
+              '--ttl',
+              '1h',
+              '--json',
+              ...extra,
+            ])
+          ).stdout,
+        ).key as string;
+      clientKey = await key('--owner', 'app', '--models', 'open,second');
+      adminA = await key('--owner', 'alice', '--admin');
+      adminB = await key('--owner', 'bob', '--admin');
+      await serve();
+    },
+    { timeout: 180_000 },
+  );
+
+  async function serve() {
     child = spawn(process.execPath, [BIN, 'serve', '--config', config], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const ready = await new Promise<{ client: string; admin: string }>((resolve, reject) => {
       let buf = '';
+      child.stderr!.on('data', (d: Buffer) => {
+        buf += d.toString();
+      });
       child.stdout!.on('data', (d: Buffer) => {
         buf += d.toString();
         const line = buf.split('\n').find((l) => l.includes('"msg":"airlock ready"'));
@@ -73,16 +83,35 @@ describe('config changes: live where safe, restart reported where not', () => {
     });
     url = ready.client;
     adminUrl = ready.admin;
-  });
-
-  after(async () => {
+  }
+  async function stop() {
     if (child.exitCode === null) {
       child.kill('SIGTERM');
       await new Promise((r) => child.on('exit', r));
     }
-    await upstream.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  }
+  const readiness = async () => {
+    const res = await fetch(`${url}/readyz`);
+    assert.equal(res.status, 200, 'a pending restart never makes the node unready');
+    return ((await res.json()) as { checks: Record<string, { ok: boolean; reason?: string }> }).checks.config;
+  };
+  const doctorFindings = async () => {
+    const r = await run(process.execPath, [BIN, 'doctor', '--config', config, '--json']).catch(
+      (e: { stdout: string }) => e,
+    );
+    const report = JSON.parse(r.stdout) as { findings: { code: string; level: string; message: string }[] };
+    return report.findings.filter((f) => f.code.startsWith('config_'));
+  };
+  let approvedText = '';
+
+  after(
+    async () => {
+      await stop();
+      await upstream.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+    { timeout: 180_000 },
+  );
 
   const chat = () =>
     fetch(`${url}/v1/chat/completions`, {
@@ -121,9 +150,10 @@ describe('config changes: live where safe, restart reported where not', () => {
         { alias: 'second', targets: [{ upstream: 'mock', model: 'z' }] },
       ],
     };
+    approvedText = stringify(next);
     const proposed = await admin(adminA, 'POST', '/admin/v1/changes', {
       kind: 'config',
-      content: stringify(next),
+      content: approvedText,
     });
     assert.equal(proposed.status, 201, JSON.stringify(proposed.body));
     assert.match(String(proposed.body.diff), /requestsPerMinute: 1/);
@@ -175,5 +205,32 @@ describe('config changes: live where safe, restart reported where not', () => {
       'config.restart_pending',
     ])
       assert.ok(changes.includes(`"change":"${step}"`), `audit has ${step}`);
+  });
+
+  test('restart: an approved config outlives the old file; once deployed nothing is pending; an edited file is in force and reported', async () => {
+    // Same old file: the approved v2 is still in force (live part) and its restart-only part pending.
+    await stop();
+    await serve();
+    assert.equal((await chat()).status, 200);
+    assert.equal((await chat()).status, 429);
+    assert.match(String((await readiness())?.reason), /restart pending: approved config v2 changes models/);
+
+    // The approved version deployed to the file: nothing pending, doctor quiet.
+    await stop();
+    writeFileSync(config, approvedText);
+    await serve();
+    assert.equal(await readiness(), undefined);
+    assert.deepEqual(await doctorFindings(), []);
+
+    // An operator edits the file outside the flow: the file is in force (no rate limit) and reported.
+    await stop();
+    writeFileSync(config, stringify({ ...doc, quotas: { perKey: { requestsPerMinute: 100 } } }));
+    await serve();
+    for (let i = 0; i < 3; i++) assert.equal((await chat()).status, 200);
+    assert.match(String((await readiness())?.reason), /not an approved version \(latest v2\)/);
+    assert.deepEqual(
+      (await doctorFindings()).map((f) => [f.code, f.level]),
+      [['config_unrecorded', 'warn']],
+    );
   });
 });

@@ -120,4 +120,16 @@ describe('config changes on a running node', () => {
     c.onLive((next) => late.push(next.quotas.perKey.requestsPerMinute ?? 0));
     assert.deepEqual(late, [1]);
   });
+
+  test('unrecorded: a file edited outside the flow is reported on /readyz and audited, not overridden', () => {
+    const events: string[] = [];
+    const c = createConfigChanges({ started, onEvent: (e) => events.push(e.type) });
+    const seen: unknown[] = [];
+    c.onLive((next) => seen.push(next));
+    c.unrecorded(version(4, { ...base, quotas: { perKey: { requestsPerMinute: 1 } } }));
+    assert.deepEqual(seen, [], 'the approved v4 is not applied over the operator’s file');
+    assert.equal(c.pendingRestart(), undefined);
+    assert.match(String(c.readiness().config?.reason), /not an approved version \(latest v4\)/);
+    assert.deepEqual(events, ['config.file_unrecorded']);
+  });
 });

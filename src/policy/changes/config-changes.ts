@@ -15,7 +15,7 @@ import { type ConfigPlan, planConfigChange } from './config-plan.ts';
 import type { VersionRecord } from './types.ts';
 
 export interface ConfigApplyEvent {
-  readonly type: 'config.live_applied' | 'config.restart_pending';
+  readonly type: 'config.live_applied' | 'config.restart_pending' | 'config.file_unrecorded';
   readonly id: string | null;
   readonly version: number;
   readonly paths: readonly string[];
@@ -42,6 +42,9 @@ export interface ConfigChanges {
   validate(text: string): void;
   /** After a config version is applied (or found at start-up): live parts now, the rest reported. */
   applied(version: VersionRecord): ConfigEffect;
+  /** Start-up found a config file that is no stored version (edited outside the two-person flow):
+   *  the file is in force, as an operator's edit must be; it is reported until it is proposed. */
+  unrecorded(latest: VersionRecord): void;
   /** The newest applied version whose restart-only fields differ from what this process runs. */
   pendingRestart(): { readonly version: number; readonly paths: readonly string[] } | undefined;
   /** Registers a part that applies live sections; called at once when an approved config is
@@ -55,6 +58,7 @@ export function createConfigChanges(deps: ConfigChangesDeps): ConfigChanges {
   const now = deps.now ?? Date.now;
   let inForce = deps.started;
   let pending: { version: number; paths: readonly string[] } | undefined;
+  let unrecordedSince: number | undefined;
   const subscribers: ((next: AirlockConfig, plan: ConfigPlan) => void)[] = [];
 
   const parse = (text: string): AirlockConfig => {
@@ -109,6 +113,16 @@ export function createConfigChanges(deps: ConfigChangesDeps): ConfigChanges {
         });
       return { live: live.live, restartRequired: restart.length > 0, restart };
     },
+    unrecorded(latest) {
+      unrecordedSince = latest.version;
+      deps.onEvent?.({
+        type: 'config.file_unrecorded',
+        id: null,
+        version: latest.version,
+        paths: [],
+        at: now(),
+      });
+    },
     pendingRestart: () => pending,
     onLive(apply) {
       subscribers.push(apply);
@@ -116,7 +130,14 @@ export function createConfigChanges(deps: ConfigChangesDeps): ConfigChanges {
       if (plan.live.length > 0) apply(inForce, plan);
     },
     readiness(): Record<string, { ok: boolean; reason?: string }> {
-      if (!pending) return {};
+      if (!pending && unrecordedSince === undefined) return {};
+      if (!pending)
+        return {
+          config: {
+            ok: true,
+            reason: `the config file is not an approved version (latest v${unrecordedSince}); propose it as a config change to record it`,
+          },
+        };
       return {
         config: {
           ok: true,
