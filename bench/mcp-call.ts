@@ -11,7 +11,7 @@ import { createInterface } from 'node:readline';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import canonicalize from 'canonicalize';
+import { encodeEntry, prepareEntry } from '../src/evidence/entry.ts';
 import { approveServer } from '../src/mcp/approve.ts';
 import {
   FIXTURE_SERVER,
@@ -65,13 +65,13 @@ const directHttp = new Client({ name: 'bench', version: '1' });
 await directHttp.connect(new StreamableHTTPClientTransport(new URL(httpUrl)));
 // Encodes each entry the way the audit log does (canonical JSON, SHA-256 leaf hash) and keeps only
 // a count: a sink that retains every entry grows the heap and turns the tail into GC pauses.
+const LEAF_PREFIX = Buffer.from([0]); // RFC 6962 §2.1 leaf hash
 let appended = 0;
 const audit = {
   entries: [],
   async append(event: Parameters<RecordingAuditSink['append']>[0]) {
-    createHash('sha256')
-      .update(canonicalize(event) ?? '')
-      .digest();
+    const leaf = encodeEntry(prepareEntry(event, new Date()), appended);
+    createHash('sha256').update(LEAF_PREFIX).update(leaf).digest();
     return { index: appended++ };
   },
   health: () => ({ ok: true as const }),

@@ -70,11 +70,20 @@ export function writeFileAtomic0600(path: string, data: string): void {
   }
 }
 
-export function openPinStore(path: string): PinStore {
+/** How long a read trusts the last stat: every tool of every tools/list and tools/call asks for its
+ *  pin, and an approval or revocation by another process (`airlock mcp approve`) is seen within this. */
+const RESTAT_MS = 250;
+
+export function openPinStore(path: string, opts: { now?: () => number } = {}): PinStore {
+  const now = opts.now ?? (() => performance.now());
   let cache: PinFile = { version: 1, servers: {} };
   let stamp = '';
+  let checkedAt = Number.NEGATIVE_INFINITY;
 
   const read = (): PinFile => {
+    const t = now();
+    if (stamp !== '' && t - checkedAt < RESTAT_MS) return cache;
+    checkedAt = t;
     let st: ReturnType<typeof statSync>;
     try {
       st = statSync(path);
@@ -100,9 +109,16 @@ export function openPinStore(path: string): PinStore {
     return cache;
   };
 
+  /** Writers always start from the file as it is now (no lost update from another process). */
+  const readFresh = (): PinFile => {
+    checkedAt = Number.NEGATIVE_INFINITY;
+    return read();
+  };
+
   const write = (file: PinFile) => {
     writeFileAtomic0600(path, `${JSON.stringify(file, null, 2)}\n`);
     stamp = '';
+    checkedAt = Number.NEGATIVE_INFINITY;
     read();
   };
 
@@ -111,12 +127,12 @@ export function openPinStore(path: string): PinStore {
     get: (server, tool) => read().servers[server]?.tools[tool],
     list: (server) => read().servers[server]?.tools ?? {},
     replaceServer(server, tools) {
-      const file = structuredClone(read());
+      const file = structuredClone(readFresh());
       file.servers[server] = { tools: { ...tools } };
       write(file);
     },
     revoke(server, tool) {
-      const file = structuredClone(read());
+      const file = structuredClone(readFresh());
       const pins = file.servers[server]?.tools;
       if (!pins?.[tool]) return false;
       delete pins[tool];

@@ -75,11 +75,12 @@ test('scan: published tool-poisoning markers are flagged with where they were fo
   ]);
 });
 
-test('pin store: atomic 0600 file, re-read when another process changes it, refuses loose modes', () => {
+test('pin store: atomic 0600 file, re-read (within 250 ms) when another process changes it, refuses loose modes', () => {
   const dir = mkdtempSync(join(tmpdir(), 'airlock-pins-'));
   try {
     const path = join(dir, 'mcp', 'pins.json');
-    const a = openPinStore(path);
+    let t = 0;
+    const a = openPinStore(path, { now: () => t });
     assert.equal(a.get('s', 'read'), undefined);
     const pin = { hash: toolDefinitionHash(tool), approvedAt: 'now', approvedBy: 'test', forcedFlags: [] };
     a.replaceServer('s', { read: pin });
@@ -87,6 +88,9 @@ test('pin store: atomic 0600 file, re-read when another process changes it, refu
     const b = openPinStore(path);
     assert.deepEqual(b.get('s', 'read'), pin);
     assert.equal(b.revoke('s', 'read'), true);
+    // Reads trust the last stat for 250 ms (hot path); then the other process's change is seen.
+    assert.deepEqual(a.get('s', 'read'), pin);
+    t += 300;
     assert.equal(a.get('s', 'read'), undefined, 'the other handle sees the change');
     chmodSync(path, 0o644);
     assert.throws(() => openPinStore(path).get('s', 'read'), /chmod 600/);

@@ -2,12 +2,17 @@
 // call (its commit overlaps the call) and `request.completed` at the end — carrying the method, the
 // namespaced tool, its pin hash and keyed hashes (HMAC-SHA-256, the log's body key) of the
 // arguments sent and the result returned. Never the values themselves (P5, DESIGN.md §5).
-import canonicalize from 'canonicalize';
 import { AirlockError } from '../errors.ts';
+import { canonicalJson } from '../evidence/canonical-json.ts';
+import type { JsonObject } from '../evidence/types.ts';
 import type { RequestContext } from '../http/context.ts';
 import type { RecordStage } from '../http/pipeline.ts';
-import { type AuditSink, type BodyHasher, toJsonObject } from '../http/stages/record.ts';
+import type { AuditSink, BodyHasher } from '../http/stages/record.ts';
 import { mcpOf } from './stages.ts';
+
+/** No JSON round trip on the hot path (as on /v1): the entry encoder drops undefined members and
+ *  throws on what JSON cannot carry, which rejects the append (fail closed). */
+const detailOf = (value: object): JsonObject => value as JsonObject;
 
 function principalOf(ctx: RequestContext) {
   const p = ctx.principal;
@@ -44,7 +49,7 @@ export function createMcpRecordStage(deps: {
     has: (m: string) => quietSet.has(m) || m.startsWith('notifications/') || m === '(response)',
   };
   const digest = (v: unknown) =>
-    deps.hasher && v !== undefined ? deps.hasher.digest(canonicalize(v) ?? '') : null;
+    deps.hasher && v !== undefined ? deps.hasher.digest(canonicalJson(v) ?? '') : null;
   const common = (ctx: RequestContext) => {
     const m = mcpOf(ctx);
     return {
@@ -75,7 +80,7 @@ export function createMcpRecordStage(deps: {
           traceId: ctx.trace.traceId,
           principal: principalOf(ctx),
           outcome: 'allow',
-          detail: toJsonObject({
+          detail: detailOf({
             ...common(ctx),
             argumentsHash: m.argumentsHash ?? null,
             findings: ctx.findings,
@@ -96,7 +101,7 @@ export function createMcpRecordStage(deps: {
           principal: principalOf(ctx),
           outcome: err ? (err.status < 500 ? 'deny' : 'error') : 'allow',
           ...(err ? { code: err.code } : {}),
-          detail: toJsonObject({
+          detail: detailOf({
             ...common(ctx),
             argumentsHash:
               m.argumentsHash ?? (m.method === 'tools/call' && m.arguments ? digest(m.arguments) : null),
