@@ -44,40 +44,57 @@ export function measureAdapter(
     start: number,
     signal: AbortSignal,
   ): UpstreamResult {
-    async function* measured() {
-      let first: number | undefined;
-      let contentChunks = 0;
-      let reported: number | undefined;
-      let ok = true;
-      try {
-        for await (const chunk of result.chunks) {
-          if (hasContent(chunk)) {
-            first ??= clock();
-            contentChunks++;
-          }
-          reported = usageTokens(chunk) ?? reported;
-          yield chunk;
+    // A plain iterator around the upstream's, not another async generator: one `then` per chunk
+    // instead of a generator's queue, on every streamed chunk of every request.
+    const it = result.chunks[Symbol.asyncIterator]();
+    let first: number | undefined;
+    let contentChunks = 0;
+    let reported: number | undefined;
+    let done = false;
+    const finish = (ok: boolean) => {
+      if (done) return;
+      done = true;
+      // A consumer that stopped early (client went away) leaves no verdict on the model.
+      if (signal.aborted && ok) return;
+      const end = clock();
+      const completion = reported ?? contentChunks;
+      deps.metrics.observe({
+        version,
+        ok,
+        ...(first !== undefined ? { ttftMs: first - start } : {}),
+        completionTokens: completion,
+        decodeTokens: first !== undefined ? Math.max(0, completion - 1) : 0,
+        decodeMs: first !== undefined ? end - first : 0,
+      });
+    };
+    const onChunk = (r: IteratorResult<Record<string, unknown>>) => {
+      if (r.done) finish(true);
+      else {
+        if (hasContent(r.value)) {
+          first ??= clock();
+          contentChunks++;
         }
-      } catch (err) {
-        ok = !isUpstreamFault(err);
-        throw err;
-      } finally {
-        // A consumer that stopped early (client went away) leaves no verdict on the model.
-        if (!signal.aborted || !ok) {
-          const end = clock();
-          const completion = reported ?? contentChunks;
-          deps.metrics.observe({
-            version,
-            ok,
-            ...(first !== undefined ? { ttftMs: first - start } : {}),
-            completionTokens: completion,
-            decodeTokens: first !== undefined ? Math.max(0, completion - 1) : 0,
-            decodeMs: first !== undefined ? end - first : 0,
-          });
-        }
+        reported = usageTokens(r.value) ?? reported;
       }
-    }
-    return { kind: 'stream', status: result.status, chunks: measured() };
+      return r;
+    };
+    const onError = (err: unknown): never => {
+      finish(!isUpstreamFault(err));
+      throw err;
+    };
+    const measured: AsyncIterableIterator<Record<string, unknown>> = {
+      [Symbol.asyncIterator]() {
+        return measured;
+      },
+      next: () => it.next().then(onChunk, onError),
+      return(value?: unknown) {
+        finish(true);
+        return it.return
+          ? it.return(value)
+          : Promise.resolve({ done: true as const, value: value as Record<string, unknown> });
+      },
+    };
+    return { kind: 'stream', status: result.status, chunks: measured };
   }
 
   return {

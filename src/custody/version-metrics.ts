@@ -79,6 +79,32 @@ export function createVersionMetrics(deps: {
     registers: [deps.registry],
   });
 
+  // The labelled children per version, made once: no label hashing per sample.
+  const children = new Map<
+    string,
+    {
+      ok: Counter.Internal;
+      error: Counter.Internal;
+      ttft: Histogram.Internal<string>;
+      tps: Histogram.Internal<string>;
+      tokens: Counter.Internal;
+    }
+  >();
+  const childrenOf = (label: string) => {
+    let c = children.get(label);
+    if (!c) {
+      c = {
+        ok: requests.labels(label, 'ok'),
+        error: requests.labels(label, 'error'),
+        ttft: ttft.labels(label),
+        tps: tokensPerSecond.labels(label),
+        tokens: tokens.labels(label),
+      };
+      children.set(label, c);
+    }
+    return c;
+  };
+
   let pending = new Map<string, VersionAggregate>();
   let pendingHour = hourOf(now());
 
@@ -99,12 +125,11 @@ export function createVersionMetrics(deps: {
 
   return {
     observe(s) {
-      const label = labelFor(s.version?.id);
-      requests.inc({ version: label, outcome: s.ok ? 'ok' : 'error' });
-      if (s.ttftMs !== undefined) ttft.observe({ version: label }, s.ttftMs / 1000);
-      if (s.completionTokens > 0) tokens.inc({ version: label }, s.completionTokens);
-      if (s.decodeTokens > 0 && s.decodeMs > 0)
-        tokensPerSecond.observe({ version: label }, (s.decodeTokens * 1000) / s.decodeMs);
+      const c = childrenOf(labelFor(s.version?.id));
+      (s.ok ? c.ok : c.error).inc();
+      if (s.ttftMs !== undefined) c.ttft.observe(s.ttftMs / 1000);
+      if (s.completionTokens > 0) c.tokens.inc(s.completionTokens);
+      if (s.decodeTokens > 0 && s.decodeMs > 0) c.tps.observe((s.decodeTokens * 1000) / s.decodeMs);
       if (!s.version || !deps.store) return;
       // An hour boundary flushes what belongs to the previous hour first.
       const hour = hourOf(now());
