@@ -8,7 +8,7 @@
 //   offline): v1 serves, then the worker is pointed at v2, and `airlock models compare` shows both.
 import assert from 'node:assert/strict';
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -94,7 +94,7 @@ async function traffic(client: OpenAI): Promise<void> {
 describe('two-person model custody and per-version numbers', () => {
   let dir: string;
   let config: string;
-  let init: { config: string; url: string; adminKey: string; clientKey: string };
+  let init: { config: string; url: string; adminKey: string; clientKey: string; custodyKey: string };
   let adminB: string;
   let gw: { child: ChildProcess; client: string; admin: string } | undefined;
   let v2File: string;
@@ -106,6 +106,12 @@ describe('two-person model custody and per-version numbers', () => {
     assert.equal(r.code, 0, r.err);
     init = r.json() as typeof init;
     config = init.config;
+    // Free ports chosen at bind time (the URLs come from serve's ready line): no collisions with
+    // suites running alongside.
+    const cfg = parse(readFileSync(config, 'utf8')) as Json;
+    cfg.listeners.client.port = 0;
+    cfg.listeners.admin.port = 0;
+    writeFileSync(config, stringify(cfg));
     const b = await airlock([
       'keys',
       'create',
@@ -133,6 +139,8 @@ describe('two-person model custody and per-version numbers', () => {
   test('init: custody enforced, the demo model signed by the init key, active behind alias demo', async () => {
     const cfg = parse(readFileSync(config, 'utf8')) as Json;
     assert.equal(cfg.custody.trustedKeys[0].name, 'airlock-init');
+    assert.equal(init.custodyKey, custodyKeyPath(dir));
+    assert.equal(statSync(init.custodyKey).mode & 0o777, 0o600);
     assert.equal(cfg.custody.enforce, undefined, 'enforce is the default, not spelled out');
     const list = (await airlock(['models', 'list', '--config', config, '--json'])).json();
     assert.deepEqual(list.aliases, { demo: 'demo@1' });

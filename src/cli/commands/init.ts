@@ -125,11 +125,13 @@ export const initCommand: CliCommand = {
           adminUrl: `http://127.0.0.1:${port + 1}`,
           adminKey: admin.key,
           clientKey: client.key,
+          custodyKey: custodyKey.path,
         });
       } else {
         io.stdout.write(
           `created ${configPath}\n\nadmin key (admin surface only, expires ${admin.expiresAt.toISOString()}; shown once):\n  ${admin.key}\n` +
-            `client key (may call model "demo", expires ${client.expiresAt.toISOString()}; shown once):\n  ${client.key}\n\n` +
+            `client key (may call model "demo", expires ${client.expiresAt.toISOString()}; shown once):\n  ${client.key}\n` +
+            `custody signing key (signed the demo model; trusted in the config; 0600):\n  ${custodyKey.path}\n\n` +
             `start:  airlock serve --config ${configPath}\ncall:   curl ${url}/v1/chat/completions -H "Authorization: Bearer <client key>" \\\n          -H 'content-type: application/json' -d '{"model":"demo","messages":[{"role":"user","content":"hi"}]}'\n`,
         );
       }
