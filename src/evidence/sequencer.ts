@@ -105,6 +105,8 @@ export function createSequencer(target: CommitTarget, opts: SequencerOptions): S
       }
       const withCheckpoint =
         batch.some((w) => w.wantsCheckpoint) || Date.now() - lastCheckpointAt >= opts.checkpointIntervalMs;
+      // Counted from the request, so the batch behind it in the pipeline does not sign one more.
+      if (withCheckpoint) lastCheckpointAt = Date.now();
       const entries = batch.length === 1 ? batch[0]!.entries : batch.flatMap((w) => w.entries);
       inFlight++;
       const started = epoch;
