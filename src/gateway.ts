@@ -10,8 +10,7 @@ import { createApiServices } from './apis/service.ts';
 import { registerApiSurface } from './apis/surface.ts';
 import { durationMs } from './config/duration.ts';
 import type { AirlockConfig } from './config/schema.ts';
-import { createDlpEngine } from './dlp/engine.ts';
-import { createActionResolver } from './dlp/overrides.ts';
+import { compileDlp, createLiveDlp, type LiveDlp } from './dlp/live-dlp.ts';
 import type { FindingsSummary } from './dlp/summary.ts';
 import type { RequestTracer } from './evidence/tracing/request-tracer.ts';
 import type { AuditLogReader } from './evidence/types.ts';
@@ -96,6 +95,8 @@ export interface GatewayDeps {
   readonly adminRoutes?: (app: FastifyInstance, route: AdminRoute) => void;
   /** Task-token revocations and signing keys in the store, shared by replicas (start.ts). */
   readonly tokenStore?: TaskTokenStore;
+  /** The DLP in force (shared with the log redactor); default: compiled from config.dlp. */
+  readonly dlp?: LiveDlp;
 }
 
 export interface Gateway {
@@ -144,9 +145,13 @@ export function createGateway(config: AirlockConfig, deps: GatewayDeps): Gateway
   // Detectors compile once here; a broken custom rule or an action override that would silently let
   // credentials through stops start-up, not the first request. Actions resolve per route, principal
   // and model; each surface scans its inbound text once, before authorize (policies read
-  // context.findings), and inspect-in acts on that scan.
-  const dlp = createDlpEngine(config.dlp);
-  const dlpDeps = { engine: dlp, actions: createActionResolver(dlp.config) };
+  // context.findings), and inspect-in acts on that scan. An approved config change to `dlp` swaps
+  // the whole engine for new requests; each request keeps the one it started with (live-dlp.ts).
+  const dlpDeps = deps.dlp ?? createLiveDlp(compileDlp(config.dlp));
+  deps.privilege?.config?.onCheck((next) => compileDlp(next.dlp));
+  deps.privilege?.config?.onLive((next, plan) => {
+    if (plan.live.some((p) => p === 'dlp' || p.startsWith('dlp.'))) dlpDeps.swap(next.dlp);
+  });
   const v1Dlp = createOpenAiRequestDlp(dlpDeps);
   const authorizeClient = obligations
     ? [
@@ -272,7 +277,11 @@ export function createGateway(config: AirlockConfig, deps: GatewayDeps): Gateway
             content: createMcpContent({
               catalog: createContentCatalog({ upstreams: deps.mcp.upstreams }),
               authorize: createPolicyContentAuthorizer(pdp),
-              inspect: { engine: dlp, actionsFor: (ctx) => mcpDlp.actionsFor(ctx).layers },
+              inspect: {
+                engine: dlpDeps.engine,
+                engineFor: (ctx) => mcpDlp.engineFor(ctx),
+                actionsFor: (ctx) => mcpDlp.actionsFor(ctx).layers,
+              },
             }),
           }
         : {}),

@@ -14,7 +14,7 @@ import { createCustodyRuntime } from './custody/runtime.ts';
 import { createServingChangeRecorder } from './custody/serving-changes.ts';
 import { createVersionMetrics } from './custody/version-metrics.ts';
 import { openSqliteVersionStats } from './custody/version-stats-sqlite.ts';
-import { createDlpEngine } from './dlp/engine.ts';
+import { compileDlp, createLiveDlp, type LiveDlp } from './dlp/live-dlp.ts';
 import { egressChildOptions } from './egress/child-options.ts';
 import type { EgressEvent } from './egress/denial.ts';
 import type { EgressGuard } from './egress/guard.ts';
@@ -50,6 +50,8 @@ export interface StartOptions {
   readonly egress?: { readonly guard: EgressGuard; onDenied(handler: (e: EgressEvent) => void): void };
   /** Audit sink; defaults to the configured tamper-evident log (config.audit). */
   readonly audit?: AuditSink;
+  /** The DLP in force, when the caller's log redactor follows it (serve); default: from config.dlp. */
+  readonly dlp?: LiveDlp;
 }
 
 export interface RunningAirlock {
@@ -220,14 +222,16 @@ export async function startAirlock(loaded: LoadedConfig, opts: StartOptions): Pr
     }
 
     // MCP upstreams: stdio children under the egress guard with only their own secrets; tools pinned.
-    const dlpCheck = createDlpEngine(config.dlp);
+    // One DLP in force for every surface, the tool pin scan and the log redactor; an approved
+    // config change to `dlp` swaps it (the gateway subscribes it).
+    const dlp = opts.dlp ?? createLiveDlp(compileDlp(config.dlp));
     const mcp =
       config.mcp.servers.length > 0
         ? createMcpPlane(config.mcp, {
             dataDir,
             baseDir: loaded.dir,
             resolveSecret: secrets.resolve,
-            looksLikeSecret: (t) => dlpCheck.scan(t, 'vars').some((f) => f.category === 'secret'),
+            looksLikeSecret: (t) => dlp.engine.scan(t, 'vars').some((f) => f.category === 'secret'),
             audit,
             log: (level, fields, msg) => logger[level](fields, msg),
           })
@@ -283,6 +287,7 @@ export async function startAirlock(loaded: LoadedConfig, opts: StartOptions): Pr
     });
     cleanup.push(async () => privilege.close());
     const gateway = createGateway(config, {
+      dlp,
       metrics,
       privilege,
       store,

@@ -209,10 +209,11 @@ export function createApiInspectOutStage(dlp: ApiRequestDlp): Stage {
     name: 'inspect-out',
     run(ctx) {
       const actions = dlp.actionsFor(ctx).layers;
+      const engine = dlp.engineFor(ctx);
       ctx.chunkHooks.push((chunk) => {
         const body = chunk as ApiResultBody;
         const value = { headers: body.headers, body: body.text ?? body.value };
-        const out = inspectJson(dlp.engine, value, 'response', 'output', actions);
+        const out = inspectJson(engine, value, 'response', 'output', actions);
         if (out.findings.length > 0) recordFindings(ctx, 'output', out.findings, actions);
         if (out.blocking.length > 0) {
           ctx.trail.push({

@@ -55,7 +55,10 @@ function serializeError(
   return out;
 }
 
-export function createLogRedactor(engine: DlpEngine, opts: LogRedactorOptions = {}): LogRedactor {
+export function createLogRedactor(
+  engine: Pick<DlpEngine, 'scan'>,
+  opts: LogRedactorOptions = {},
+): LogRedactor {
   const categories = new Set<FindingCategory>(opts.categories ?? ['secret']);
   const secrets = new Set<string>();
   let exact: RE2 | undefined;

@@ -51,6 +51,8 @@ export const CONTENT_METHODS: ReadonlySet<string> = new Set([
  *  /mcp route and the caller (the same resolution as tools/call); `actions` is a fixed fallback. */
 export interface ContentInspectDeps {
   readonly engine: DlpEngine;
+  /** The engine this request started with, when the DLP in force can change (live config). */
+  readonly engineFor?: (ctx: RequestContext) => DlpEngine;
   readonly actionsFor?: (ctx: RequestContext) => Actions;
   readonly actions?: Actions;
 }
@@ -88,7 +90,7 @@ export function createMcpContent(deps: McpContentDeps): McpContent {
     const actions = deps.inspect.actionsFor?.(ctx) ?? deps.inspect.actions;
     let s: ReturnType<typeof scanContent>;
     try {
-      s = scanContent(deps.inspect.engine, actions, value, root, direction);
+      s = scanContent(deps.inspect.engineFor?.(ctx) ?? deps.inspect.engine, actions, value, root, direction);
     } catch (err) {
       ctx.trail.push({ stage, outcome: 'error', code: 'dlp_blocked' });
       throw err instanceof AirlockError

@@ -285,9 +285,10 @@ export function createMcpInspectOutStage(dlp: McpRequestDlp): Stage {
     run(ctx) {
       if (mcpOf(ctx).method !== 'tools/call') return;
       const actions = dlp.actionsFor(ctx).layers;
+      const engine = dlp.engineFor(ctx);
       ctx.chunkHooks.push((chunk, c) => {
         const m = mcpOf(c);
-        const s = scanJson(dlp.engine, actions, chunk, 'result', 'output');
+        const s = scanJson(engine, actions, chunk, 'result', 'output');
         recordFindings(c, 'output', s.findings, actions);
         if (s.blocking.length > 0) {
           c.trail.push({ stage: 'inspect-out', outcome: 'deny', code: 'dlp_blocked' });

@@ -1,7 +1,7 @@
 // airlock serve --config FILE — runs in the foreground, logs JSON lines, and on SIGTERM/SIGINT
 // stops accepting, drains in-flight requests, stops its workers and exits 0.
 import { loadConfig } from '../../config/load.ts';
-import { createDlpEngine } from '../../dlp/engine.ts';
+import { compileDlp, createLiveDlp } from '../../dlp/live-dlp.ts';
 import { createLogRedactor, formatCrashReport } from '../../dlp/log-redactor.ts';
 import { createLogger } from '../../logging.ts';
 import { startAirlock } from '../../start.ts';
@@ -15,7 +15,10 @@ export const serveCommand: CliCommand = {
   async run(argv, io) {
     const { values } = parseFlags(argv, { config: { type: 'string' } });
     const loaded = await loadConfig(requireFlag(values.config, 'config'));
-    const redactor = createLogRedactor(createDlpEngine(loaded.config.dlp));
+    // Log lines are redacted with the DLP rules in force, including those an approved config change
+    // swapped in after start (the gateway and this redactor share one live DLP).
+    const dlp = createLiveDlp(compileDlp(loaded.config.dlp));
+    const redactor = createLogRedactor({ scan: (text, field) => dlp.engine.scan(text, field) });
     const logger = createLogger(loaded.config.logging.level, undefined, redactor);
     // Crash reports go through the same redaction; diagnostic reports never dump the environment.
     process.report.excludeEnv = true;
@@ -25,7 +28,7 @@ export const serveCommand: CliCommand = {
     };
     process.on('uncaughtException', crash('uncaughtException'));
     process.on('unhandledRejection', crash('unhandledRejection'));
-    const running = await startAirlock(loaded, { logger, egress: io.egress });
+    const running = await startAirlock(loaded, { logger, egress: io.egress, dlp });
     logger.info(
       { event: 'ready', client: running.urls.client, admin: running.urls.admin ?? null },
       'airlock ready',

@@ -72,15 +72,16 @@ export function createInspectOutStage(dlp: OpenAiRequestDlp): Stage {
     run(ctx) {
       if (ctx.operation === 'models' || ctx.operation === 'embeddings') return;
       const actions = dlp.actionsFor(ctx).layers;
+      const engine = dlp.engineFor(ctx);
       const stream = ctx.stream
-        ? createStreamInspector(dlp.engine, {
+        ? createStreamInspector(engine, {
             policy: actions,
             holdback: STREAM_HOLDBACK,
             minRelease: STREAM_MIN_RELEASE,
           })
         : undefined;
       ctx.chunkHooks.push((chunk) => {
-        const out = stream ? stream.inspectChunk(chunk) : inspectResponseBody(dlp.engine, chunk, actions);
+        const out = stream ? stream.inspectChunk(chunk) : inspectResponseBody(engine, chunk, actions);
         if (out.findings.length > 0) recordFindings(ctx, 'output', out.findings, actions);
         if (out.blocked) {
           ctx.trail.push({ stage: 'inspect-out', outcome: 'deny', code: 'dlp_blocked' });

@@ -5,6 +5,7 @@
 import type { Actions } from '../../dlp/actions.ts';
 import { decide } from '../../dlp/actions.ts';
 import type { DlpEngine } from '../../dlp/engine.ts';
+import type { DlpSnapshot } from '../../dlp/live-dlp.ts';
 import { type ActionResolver, createActionResolver, type ResolvedActions } from '../../dlp/overrides.ts';
 import { type FindingsSummary, NO_FINDINGS, summarizeFindings } from '../../dlp/summary.ts';
 import type { Direction, Finding } from '../../dlp/types.ts';
@@ -15,6 +16,9 @@ export interface InspectDeps {
   readonly engine: DlpEngine;
   /** Actions per route, principal and model; defaults to the engine's `dlp.actions` / `dlp.overrides`. */
   readonly actions?: ActionResolver;
+  /** The DLP in force when it can change at run time (src/dlp/live-dlp.ts): read once per request,
+   *  so a request finishes with the engine and actions it started with. */
+  readonly current?: () => DlpSnapshot;
 }
 
 /** What inbound inspection found and the value to forward (redacted when `changed`). */
@@ -34,7 +38,10 @@ export interface SurfaceDlp<T> {
 }
 
 export interface RequestDlp<T = unknown> {
+  /** The engine in force now (for callers without a request). */
   readonly engine: DlpEngine;
+  /** The engine this request started with (pinned with its actions on first use). */
+  engineFor(ctx: RequestContext): DlpEngine;
   /** Resolved once per request (route, principal, model → the matching override). */
   actionsFor(ctx: RequestContext): ResolvedActions;
   /** Scanned once per request; findings go onto ctx.findings the first time. A crashed inspector
@@ -72,27 +79,35 @@ export function dlpBlockedError(findings: readonly Finding[]): AirlockError {
 type Memo<T> = { scan: InboundScan<T> | undefined } | { failed: AirlockError };
 
 export function createRequestDlp<T>(deps: InspectDeps, surface: SurfaceDlp<T>): RequestDlp<T> {
-  const resolver = deps.actions ?? createActionResolver(deps.engine.config);
-  const actions = new WeakMap<RequestContext, ResolvedActions>();
-  const scans = new WeakMap<RequestContext, Memo<T>>();
-  const actionsFor = (ctx: RequestContext): ResolvedActions => {
-    let a = actions.get(ctx);
-    if (a === undefined) {
-      a = resolver.resolve({
-        route: surface.route(ctx),
-        ...(ctx.principal ? { principal: ctx.principal } : {}),
-        ...(ctx.model ? { model: ctx.model.alias } : {}),
-      });
-      actions.set(ctx, a);
+  const fixed: DlpSnapshot | undefined = deps.current
+    ? undefined
+    : { engine: deps.engine, actions: deps.actions ?? createActionResolver(deps.engine.config) };
+  // One entry per request: the snapshot it started with and its resolved actions.
+  const pinned = new WeakMap<RequestContext, { engine: DlpEngine; resolved: ResolvedActions }>();
+  const pin = (ctx: RequestContext) => {
+    let p = pinned.get(ctx);
+    if (p === undefined) {
+      const snap = fixed ?? deps.current!();
+      p = {
+        engine: snap.engine,
+        resolved: snap.actions.resolve({
+          route: surface.route(ctx),
+          ...(ctx.principal ? { principal: ctx.principal } : {}),
+          ...(ctx.model ? { model: ctx.model.alias } : {}),
+        }),
+      };
+      pinned.set(ctx, p);
     }
-    return a;
+    return p;
   };
+  const scans = new WeakMap<RequestContext, Memo<T>>();
+  const actionsFor = (ctx: RequestContext): ResolvedActions => pin(ctx).resolved;
   const inbound = (ctx: RequestContext): InboundScan<T> | undefined => {
     let memo = scans.get(ctx);
     if (memo === undefined) {
-      const resolved = actionsFor(ctx);
+      const { engine, resolved } = pin(ctx);
       try {
-        memo = { scan: surface.scanInbound(ctx, deps.engine, resolved.layers) };
+        memo = { scan: surface.scanInbound(ctx, engine, resolved.layers) };
       } catch (err) {
         // A refusal the walker raised itself (input nested too deeply) keeps its code; anything
         // else is a crashed inspector: blocked.
@@ -118,7 +133,10 @@ export function createRequestDlp<T>(deps: InspectDeps, surface: SurfaceDlp<T>): 
     return memo.scan;
   };
   return {
-    engine: deps.engine,
+    get engine() {
+      return fixed?.engine ?? deps.current!().engine;
+    },
+    engineFor: (ctx) => pin(ctx).engine,
     actionsFor,
     inbound,
     summary(ctx) {

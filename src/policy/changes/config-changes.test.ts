@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { stringify } from 'yaml';
 import { parseConfig } from '../../config/load.ts';
+import { compileDlp } from '../../dlp/live-dlp.ts';
 import { createConfigChanges } from './config-changes.ts';
 import { changedPaths, planConfigChange } from './config-plan.ts';
 import type { VersionRecord } from './types.ts';
@@ -75,6 +76,25 @@ describe('config changes on a running node', () => {
         /propose policies as a policy change/.test(String((err as { publicDetail?: string }).publicDetail)),
     );
     c.validate(text({ ...base, quotas: { perKey: { requestsPerMinute: 5 } } }));
+  });
+
+  test('validate: a live part that does not compile (a DLP rule) is refused at proposal time', () => {
+    const c = createConfigChanges({ started });
+    c.onCheck((next) => compileDlp(next.dlp));
+    assert.throws(
+      () => c.validate(text({ ...base, dlp: { rules: [{ id: 'broken', pattern: '(unclosed' }] } })),
+      (err: Error) => {
+        assert.equal((err as { code?: string }).code, 'invalid_request');
+        assert.match(String((err as { publicDetail?: string }).publicDetail), /rule "broken"/);
+        return true;
+      },
+    );
+    c.validate(text({ ...base, dlp: { rules: [{ id: 'project', dictionary: ['bluebird'] }] } }));
+    assert.deepEqual(
+      planConfigChange(started, parseConfig({ ...base, dlp: { disable: ['email'] } })).live,
+      ['dlp.disable'],
+      'dlp is a live section',
+    );
   });
 
   test('applied: live fields reach subscribers at once; restart fields are pending until reverted', () => {

@@ -50,6 +50,9 @@ export interface ConfigChanges {
   /** Registers a part that applies live sections; called at once when an approved config is
    *  already in force (found at start-up), then on every applied change with live fields. */
   onLive(apply: (next: AirlockConfig, plan: ConfigPlan) => void): void;
+  /** Registers a proposal-time check of a part that applies live sections: it compiles what it
+   *  would swap in and throws when that fails, so nothing half-built ever reaches an approver. */
+  onCheck(check: (next: AirlockConfig) => void): void;
   /** A /readyz entry: ready either way, with the pending fields named. */
   readiness(): Record<string, { ok: boolean; reason?: string }>;
 }
@@ -60,6 +63,7 @@ export function createConfigChanges(deps: ConfigChangesDeps): ConfigChanges {
   let pending: { version: number; paths: readonly string[] } | undefined;
   let unrecordedSince: number | undefined;
   const subscribers: ((next: AirlockConfig, plan: ConfigPlan) => void)[] = [];
+  const checks: ((next: AirlockConfig) => void)[] = [];
 
   const parse = (text: string): AirlockConfig => {
     const doc = parseDocument(text, { uniqueKeys: true });
@@ -84,6 +88,20 @@ export function createConfigChanges(deps: ConfigChangesDeps): ConfigChanges {
         throw new AirlockError('invalid_request', {
           publicDetail: `a config change may not change ${refused.join(', ')}; propose policies as a policy change (kind policy), which takes effect at once`,
         });
+      for (const check of checks) {
+        try {
+          check(next);
+        } catch (err) {
+          // A part's own refusal (egress_not_allowed …) keeps its code; a compile failure is the
+          // proposal's fault and names the problem.
+          if (err instanceof AirlockError && err.code !== 'config_invalid') throw err;
+          throw new AirlockError('invalid_request', {
+            publicDetail:
+              err instanceof AirlockError && err.detail ? err.detail : 'the config does not compile',
+            cause: err,
+          });
+        }
+      }
     },
     applied(version) {
       const next = parse(version.content);
@@ -124,6 +142,9 @@ export function createConfigChanges(deps: ConfigChangesDeps): ConfigChanges {
       });
     },
     pendingRestart: () => pending,
+    onCheck(check) {
+      checks.push(check);
+    },
     onLive(apply) {
       subscribers.push(apply);
       const plan = planConfigChange(deps.started, inForce);

@@ -4,12 +4,17 @@
 //
 //   live      quotas                       the quota stage swaps its rules in place (in-flight
 //                                          concurrency counts survive; token buckets restart full)
+//             dlp                          rules, dictionaries, actions and overrides compile into a
+//                                          new engine that replaces the old one whole for new
+//                                          requests (src/dlp/live-dlp.ts); in-flight requests finish
+//                                          with the engine they started with; a DLP config that does
+//                                          not compile is refused when proposed
 //   refused   policy                       policies change through a `policy` proposal, which
 //                                          hot-swaps the decision point; a config proposal must not
 //                                          become a second, competing source of policy text
 //   restart   everything else              listeners, store, dataDir, audit and its keys, secrets,
 //                                          identity, egress, upstreams and models (connection pools,
-//                                          health checks and the router are built at start), DLP,
+//                                          health checks and the router are built at start),
 //                                          MCP servers, APIs, custody, tracing, limits
 //
 // Paths name the changed leaves (`listeners.client.port`, `quotas.perModel.gpt-4o.requestsPerMinute`,
@@ -17,7 +22,7 @@
 // written out explicitly is no change.
 
 /** Top-level sections an approved config change applies without a restart. */
-export const LIVE_CONFIG_SECTIONS: ReadonlySet<string> = new Set(['quotas']);
+export const LIVE_CONFIG_SECTIONS: ReadonlySet<string> = new Set(['quotas', 'dlp']);
 /** Top-level sections a config change may not touch (they have their own change kind). */
 export const REFUSED_CONFIG_SECTIONS: ReadonlySet<string> = new Set(['policy']);
 

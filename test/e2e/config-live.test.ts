@@ -1,0 +1,180 @@
+// Approved config changes that take effect live through the real `airlock serve` (issue 6): a DLP
+// change proposed by one admin and approved by another redacts the very next request without a
+// restart, and is audited; a DLP config that does not compile never reaches an approver.
+import assert from 'node:assert/strict';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { promisify } from 'node:util';
+import { stringify } from 'yaml';
+import { type MockOpenAiUpstream, startMockOpenAiUpstream } from '../helpers/mock-openai-upstream.ts';
+
+const BIN = new URL('../../bin/airlock.js', import.meta.url).pathname;
+const run = promisify(execFile);
+
+describe('config changes applied live: DLP', () => {
+  let dir: string;
+  let config: string;
+  let upstream: MockOpenAiUpstream;
+  let child: ChildProcess;
+  let url: string;
+  let adminUrl: string;
+  let clientKey: string;
+  let adminA: string;
+  let adminB: string;
+  let doc: Record<string, unknown>;
+  let logs = '';
+
+  before(
+    async () => {
+      dir = mkdtempSync(join(tmpdir(), 'airlock-config-live-'));
+      upstream = await startMockOpenAiUpstream({ chunkCount: 2 });
+      config = join(dir, 'airlock.yaml');
+      doc = {
+        version: 1,
+        dataDir: '.',
+        listeners: { client: { host: '127.0.0.1', port: 0 }, admin: { host: '127.0.0.1', port: 0 } },
+        upstreams: [{ name: 'mock', kind: 'openai', baseUrl: upstream.url }],
+        custody: { exempt: [{ upstream: 'mock', reason: 'loopback mock upstream in a test' }] },
+        models: [{ alias: 'open', targets: [{ upstream: 'mock', model: 'y' }] }],
+      };
+      writeFileSync(config, stringify(doc));
+      const key = async (...extra: string[]) =>
+        JSON.parse(
+          (
+            await run(process.execPath, [
+              BIN,
+              'keys',
+              'create',
+              '--config',
+              config,
+              '--ttl',
+              '1h',
+              '--json',
+              ...extra,
+            ])
+          ).stdout,
+        ).key as string;
+      clientKey = await key('--owner', 'app', '--models', 'open,second');
+      adminA = await key('--owner', 'alice', '--admin');
+      adminB = await key('--owner', 'bob', '--admin');
+      child = spawn(process.execPath, [BIN, 'serve', '--config', config], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      const ready = await new Promise<{ client: string; admin: string }>((resolve, reject) => {
+        child.stderr!.on('data', (d: Buffer) => {
+          logs += d.toString();
+        });
+        child.stdout!.on('data', (d: Buffer) => {
+          logs += d.toString();
+          const line = logs.split('\n').find((l) => l.includes('"msg":"airlock ready"'));
+          if (line) resolve(JSON.parse(line));
+        });
+        child.on('exit', (code) => reject(new Error(`serve exited ${code}: ${logs}`)));
+      });
+      url = ready.client;
+      adminUrl = ready.admin;
+    },
+    { timeout: 180_000 },
+  );
+
+  after(
+    async () => {
+      if (child.exitCode === null) {
+        child.kill('SIGTERM');
+        await new Promise((r) => child.on('exit', r));
+      }
+      await upstream.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+    { timeout: 180_000 },
+  );
+
+  const chat = (model: string, content: string) =>
+    fetch(`${url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${clientKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model, messages: [{ role: 'user', content }] }),
+    });
+  const admin = async (key: string, method: string, path: string, body?: unknown) => {
+    const res = await fetch(`${adminUrl}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+  };
+  const lastSent = () => {
+    const body = upstream.requests.at(-1)?.body as { messages: { content: string }[] };
+    return body.messages[0]!.content;
+  };
+  /** Proposed by alice, approved by bob; returns the approval's effect. */
+  const approveChange = async (next: unknown) => {
+    const proposed = await admin(adminA, 'POST', '/admin/v1/changes', {
+      kind: 'config',
+      content: stringify(next),
+    });
+    assert.equal(proposed.status, 201, JSON.stringify(proposed.body));
+    const id = String(proposed.body.id);
+    assert.equal(
+      (await admin(adminA, 'POST', `/admin/v1/changes/${id}/approve`, {})).status,
+      403,
+      'two-person rule',
+    );
+    const approved = await admin(adminB, 'POST', `/admin/v1/changes/${id}/approve`, {});
+    assert.equal(approved.status, 200, JSON.stringify(approved.body));
+    return approved.body.effect as { live: string[]; restartRequired: boolean; restart: string[] };
+  };
+
+  test('DLP: an override redacting EMAIL on /v1 is in force for the next request, audited, no restart', async () => {
+    const res = await chat('open', 'mail ann@example.com about it');
+    assert.equal(res.status, 200);
+    assert.equal(lastSent(), 'mail ann@example.com about it', 'default: PII reported, not redacted');
+
+    const broken = await admin(adminA, 'POST', '/admin/v1/changes', {
+      kind: 'config',
+      content: stringify({ ...doc, dlp: { rules: [{ id: 'broken', pattern: '(unclosed' }] } }),
+    });
+    assert.equal(broken.status, 400, 'a DLP rule that does not compile never reaches an approver');
+    assert.match(JSON.stringify(broken.body), /rule \\"broken\\"|rule "broken"/);
+
+    doc = {
+      ...doc,
+      dlp: {
+        overrides: [
+          { match: { routes: ['/v1/chat/completions'] }, actions: { types: { EMAIL: { input: 'redact' } } } },
+        ],
+      },
+    };
+    const effect = await approveChange(doc);
+    assert.ok(
+      effect.live.length > 0 && effect.live.every((p) => p.startsWith('dlp.')),
+      JSON.stringify(effect),
+    );
+    assert.equal(effect.restartRequired, false, 'DLP needs no restart');
+
+    const after = await chat('open', 'mail ann@example.com about it');
+    assert.equal(after.status, 200);
+    assert.doesNotMatch(lastSent(), /ann@example\.com/);
+    assert.match(lastSent(), /^mail .+ about it$/);
+    const ready = (await (await fetch(`${url}/readyz`)).json()) as { checks: Record<string, unknown> };
+    assert.equal(ready.checks.config, undefined, 'nothing pending');
+
+    const changes = JSON.stringify(
+      (await admin(adminB, 'GET', '/admin/v1/audit/entries?type=admin.change&limit=100')).body,
+    );
+    assert.match(changes, /"change":"config.live_applied"/);
+    assert.match(changes, /"dlp\.overrides/);
+    // Input findings are in the entry written before forwarding: alerted before, redacted after.
+    const authorized = (
+      (await admin(adminB, 'GET', '/admin/v1/audit/entries?type=request.authorized&limit=100')).body as {
+        data: { detail: { findings: { type: string; action: string }[] } }[];
+      }
+    ).data
+      .map((e) => e.detail.findings.map((f) => `${f.type}:${f.action}`).join(','))
+      .filter((f) => f !== '');
+    assert.deepEqual(authorized, ['EMAIL:alert', 'EMAIL:redact']);
+  });
+});
