@@ -180,7 +180,11 @@ export async function startAirlock(loaded: LoadedConfig, opts: StartOptions): Pr
       const supervisor = createWorkerSupervisor(
         {
           name: u.name,
-          modelPath: resolve(loaded.dir, u.worker.modelPath),
+          // A worker bound to an inventory alias gets its file from custody at every (re)start.
+          modelPath:
+            u.worker.modelPath !== undefined
+              ? resolve(loaded.dir, u.worker.modelPath)
+              : `inventory:${u.worker.model}`,
           threads: u.worker.threads,
           contextSize: u.worker.contextSize,
           port: u.worker.port,

@@ -76,7 +76,18 @@ export const upstreamSchema = z.strictObject({
     .prefault({}),
   worker: z
     .strictObject({
-      modelPath: z.string().describe('GGUF file served by the embedded worker.'),
+      modelPath: z
+        .string()
+        .optional()
+        .describe(
+          'GGUF file served by the embedded worker (with custody enforced, re-hashed and checked against the inventory before every start). Set this or `model`.',
+        ),
+      model: z
+        .string()
+        .optional()
+        .describe(
+          "Inventory alias or name@version: the worker loads that approved version's GGUF from the content-addressed model store, resolved again at every (re)start, so an approved activation or rollback applies at the next start. Set this or `modelPath`.",
+        ),
       threads: z.number().int().min(1).optional().describe('CPU threads; defaults to the number of cores.'),
       contextSize: z.number().int().min(128).default(2048),
       port: z.number().int().min(0).max(65535).default(0).describe('Loopback port; 0 picks a free one.'),
@@ -235,7 +246,13 @@ export const configSchema = z
         ctx.addIssue({
           code: 'custom',
           path: ['upstreams', i, 'worker'],
-          message: 'kind: embedded needs a worker section with modelPath',
+          message: 'kind: embedded needs a worker section with modelPath or model',
+        });
+      if (u.worker && (u.worker.modelPath === undefined) === (u.worker.model === undefined))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['upstreams', i, 'worker'],
+          message: 'set exactly one of worker.modelPath (a GGUF file) and worker.model (an inventory alias)',
         });
       if (u.kind !== 'embedded' && !u.baseUrl)
         ctx.addIssue({

@@ -4,12 +4,14 @@
 // runs before each (re)start. With `enforce: false` nothing is refused; the inventory still records.
 // `exempt` targets are the explicit, doctor-reported exceptions for backends airlock cannot verify.
 import type { UpstreamConfig } from '../config/schema.ts';
+import { AirlockError } from '../errors.ts';
 import type { CustodyConfig } from './config.ts';
 import type { Inventory } from './inventory.ts';
+import { storePath } from './model-store.ts';
 import { openCustody } from './open.ts';
 import { createOpenAiBackendVerifier, type ServingChange } from './openai-backend-verifier.ts';
 import type { ModelProposals } from './proposals.ts';
-import { createServingGate, type ServingGate, verifyArtefactAtPath } from './serving.ts';
+import { createServingGate, type ServingGate, verifyArtefactAtPath, verifyBeforeLoad } from './serving.ts';
 import type { CustodyEvent } from './types.ts';
 
 export interface CustodyRuntime {
@@ -24,8 +26,10 @@ export interface CustodyRuntime {
   /** Which inventory version a target serves now (for per-version metrics); undefined when unknown
    *  (an exempt or unbound target). */
   versionOf(upstream: string, model: string): { id: string; digest: string } | undefined;
-  /** Before a worker loads `modelPath`: re-hash and refuse anything not approved (no-op when not enforced). */
-  beforeWorkerLoad(upstream: string, modelPath: string): Promise<void>;
+  /** Before a worker loads `modelPath`: re-hash and refuse anything not approved (no-op when not
+   *  enforced). A worker bound to an inventory alias (`worker.model`) gets the path of the version the
+   *  alias points at now, from the content-addressed store, always verified. */
+  beforeWorkerLoad(upstream: string, modelPath: string): Promise<string | undefined>;
   close(): void;
 }
 
@@ -47,6 +51,31 @@ export function createCustodyRuntime(
     ...(deps.fetch ? { fetch: deps.fetch } : {}),
   });
   const embedded = new Set(deps.upstreams.filter((u) => u.kind === 'embedded').map((u) => u.name));
+  const workerModel = new Map(
+    deps.upstreams.flatMap((u) =>
+      u.kind === 'embedded' && u.worker?.model ? [[u.name, u.worker.model]] : [],
+    ),
+  );
+  /** The GGUF of the version `ref` names now: approved or active, re-hashed from the store. */
+  async function aliasArtefact(
+    upstream: string,
+    ref: string,
+  ): Promise<{ path: string; id: string; digest: string }> {
+    const v = inventory.get(ref) ?? inventory.resolveAlias(ref);
+    if (!v)
+      throw new AirlockError('model_not_approved', {
+        detail: `${upstream}: worker.model ${ref} is not in the inventory`,
+      });
+    const ggufs = v.files.filter((f) => f.path.endsWith('.gguf'));
+    const file = ggufs.length === 1 ? ggufs[0] : v.files.length === 1 ? v.files[0] : undefined;
+    if (!file)
+      throw new AirlockError('model_not_approved', {
+        detail: `${upstream}: ${v.id} has no single GGUF file to load`,
+      });
+    const path = storePath(deps.dataDir, file.sha256);
+    await verifyBeforeLoad(inventory, file.sha256, path);
+    return { path, id: v.id, digest: file.sha256 };
+  }
   const verifiers = new Map<string, (signal: AbortSignal) => Promise<boolean>>();
   for (const u of deps.upstreams)
     if (u.kind === 'ollama' && u.baseUrl && config.serve.some((s) => s.upstream === u.name)) {
@@ -110,13 +139,23 @@ export function createCustodyRuntime(
       return id === undefined ? undefined : { id, digest: d };
     },
     async beforeWorkerLoad(upstream, modelPath) {
-      if (!config.enforce) return;
+      const ref = workerModel.get(upstream);
+      if (ref !== undefined) {
+        workerDigest.delete(upstream);
+        workerVersion.delete(upstream);
+        const a = await aliasArtefact(upstream, ref);
+        workerDigest.set(upstream, a.digest);
+        workerVersion.set(upstream, { id: a.id, digest: a.digest });
+        return a.path;
+      }
+      if (!config.enforce) return undefined;
       workerDigest.delete(upstream);
       workerVersion.delete(upstream);
       const digest = await verifyArtefactAtPath(inventory, modelPath);
       workerDigest.set(upstream, digest);
       const id = idFor(digest);
       if (id !== undefined) workerVersion.set(upstream, { id, digest });
+      return undefined;
     },
     close: () => opened.close(),
   };

@@ -17,7 +17,6 @@ import OpenAI from 'openai';
 import { parse, stringify } from 'yaml';
 import { custodyKeyPath } from '../../src/custody/bootstrap.ts';
 import { parsePrivateKey } from '../../src/custody/manifest.ts';
-import { storePath } from '../../src/custody/model-store.ts';
 import { writeBundle } from '../../src/custody/test-fixtures.ts';
 
 const BIN = new URL('../../bin/airlock.js', import.meta.url).pathname;
@@ -97,7 +96,6 @@ describe('two-person model custody and per-version numbers', () => {
   let init: { config: string; url: string; adminKey: string; clientKey: string; custodyKey: string };
   let adminB: string;
   let gw: { child: ChildProcess; client: string; admin: string } | undefined;
-  let v2File: string;
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'airlock-custody-2p-'));
@@ -160,7 +158,6 @@ describe('two-person model custody and per-version numbers', () => {
     assert.match(alone.err, /model_two_person_required|two admins/);
     const shown = (await airlock(['models', 'show', 'demo@2', '--config', config, '--json'])).json();
     assert.equal(shown.state, 'imported');
-    v2File = shown.files[0].sha256;
   });
 
   test('v1 serves real requests; /metrics counts them under demo@1', async () => {
@@ -242,24 +239,35 @@ describe('two-person model custody and per-version numbers', () => {
     await stop(gw!.child);
     gw = undefined;
 
-    // Deploy v2: the worker loads the approved artefact from the content-addressed store.
-    const cfg = parse(readFileSync(config, 'utf8')) as Json;
-    cfg.upstreams[0].worker.modelPath = storePath('.', v2File);
-    writeFileSync(config, stringify(cfg));
+    // The worker is bound to the alias (worker.model: demo): the next start loads v2 from the store.
     gw = await serve(config);
     await traffic(new OpenAI({ apiKey: init.clientKey, baseURL: `${gw.client}/v1`, maxRetries: 0 }));
     assert.match(
       await (await fetch(`${gw.client}/metrics`)).text(),
       /airlock_model_version_requests_total\{version="demo@2",outcome="ok"\} 3/,
     );
+    // Rollback is a two-person change too.
+    const adminUrl = ['--url', gw.admin, '--config', config, '--json'];
+    const back = await airlock(['models', 'rollback', 'demo', '1', ...adminUrl], {
+      AIRLOCK_ADMIN_KEY: init.adminKey,
+    });
+    assert.equal(back.json().action, 'rollback');
+    assert.equal(back.json().version, 'demo@1');
+    const backApplied = await airlock(['models', 'proposals', 'approve', back.json().id, ...adminUrl], {
+      AIRLOCK_ADMIN_KEY: adminB,
+    });
+    assert.equal(backApplied.code, 0, backApplied.err);
+    assert.deepEqual((await airlock(['models', 'list', '--config', config, '--json'])).json().aliases, {
+      demo: 'demo@1',
+    });
     await stop(gw.child); // flushes the hourly aggregates
     gw = undefined;
 
     const cmp = await airlock([
       'models',
       'compare',
-      'demo@1',
       'demo',
+      'demo@2',
       '--since',
       '2h',
       '--config',
@@ -268,8 +276,8 @@ describe('two-person model custody and per-version numbers', () => {
     ]);
     assert.equal(cmp.code, 0, cmp.err);
     const c = cmp.json();
-    assert.equal(c.a.id, 'demo@1');
-    assert.equal(c.b.id, 'demo@2', 'an alias names the version it points at');
+    assert.equal(c.a.id, 'demo@1', 'an alias names the version it points at (rolled back to v1)');
+    assert.equal(c.b.id, 'demo@2');
     for (const side of [c.a, c.b]) {
       assert.equal(side.requests, 3);
       assert.equal(side.errors, 0);

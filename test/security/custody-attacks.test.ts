@@ -16,6 +16,7 @@ import { type OpenedCustody, openCustody } from '../../src/custody/open.ts';
 import { createCustodyRuntime } from '../../src/custody/runtime.ts';
 import { checkOllamaBackend, createServingGate, verifyBeforeLoad } from '../../src/custody/serving.ts';
 import { ggufWithTemplate, testEnclave, testKey, writeBundle } from '../../src/custody/test-fixtures.ts';
+import type { ModelVersion } from '../../src/custody/types.ts';
 import { AirlockError } from '../../src/errors.ts';
 import { buildDemoModel } from '../../src/inference/worker/demo-model.ts';
 import { startMockOllamaUpstream } from '../helpers/mock-ollama-upstream.ts';
@@ -381,6 +382,96 @@ describe('custody runtime (what start.ts wires)', () => {
       rt.inventory.transition(v.id, 'revoked', by);
       assert.match(rt.refusal('local', 'demo')!, /no longer approved/);
       assert.match(rt.refusal('remote', 'x')!, /not bound/);
+    } finally {
+      rt.close();
+      rmSync(e.dir, { recursive: true, force: true });
+    }
+  });
+
+  it('worker bound to an alias: loads what the alias names now; unapproved, revoked or altered refused', async () => {
+    const e = testEnclave({ trusted: [{ name: 'release', key: release }] });
+    const rt = createCustodyRuntime(
+      {
+        trustedKeys: [{ name: 'release', publicKey: release.publicKey }],
+        allowUnsigned: false,
+        enforce: true,
+        twoPerson: false,
+        exempt: [],
+        serve: [],
+      },
+      {
+        dataDir: e.dataDir,
+        upstreams: [
+          { name: 'local', kind: 'embedded', worker: { model: 'chat', contextSize: 512 } } as UpstreamConfig,
+        ],
+      },
+    );
+    const deps = {
+      dataDir: e.dataDir,
+      inventory: rt.inventory,
+      trustedKeys: [{ name: 'release', key: parsePublicKey(release.publicKey) }],
+      allowUnsigned: false,
+    };
+    try {
+      const imported = [];
+      for (const [version, seed] of [
+        ['1', 7],
+        ['2', 8],
+      ] as const)
+        imported.push(
+          await importModel(
+            {
+              path: writeBundle(join(e.dir, `alias-${version}`), {
+                name: 'chat',
+                version,
+                seed,
+                key: release.privateKey,
+              }),
+              actor: 't',
+            },
+            deps,
+          ),
+        );
+      const [a, b] = imported as [ModelVersion, ModelVersion];
+      await assert.rejects(
+        rt.beforeWorkerLoad('local', 'inventory:chat'),
+        refused('model_not_approved', /not in the inventory/),
+      );
+      rt.inventory.transition(a.id, 'approved', by);
+      rt.inventory.activate(a.id, { ...by, alias: 'chat' });
+      assert.equal(
+        await rt.beforeWorkerLoad('local', 'inventory:chat'),
+        storePath(e.dataDir, a.files[0]!.sha256),
+      );
+      assert.deepEqual(rt.versionOf('local', 'chat'), { id: 'chat@1', digest: a.files[0]!.sha256 });
+      rt.inventory.transition(b.id, 'approved', by);
+      rt.inventory.activate(b.id, { ...by, alias: 'chat' });
+      assert.equal(
+        await rt.beforeWorkerLoad('local', 'inventory:chat'),
+        storePath(e.dataDir, b.files[0]!.sha256),
+        'the next start follows the alias',
+      );
+      rt.inventory.rollback('chat', a.id, by);
+      assert.equal(
+        await rt.beforeWorkerLoad('local', 'inventory:chat'),
+        storePath(e.dataDir, a.files[0]!.sha256),
+        'and its rollback',
+      );
+      rt.inventory.transition(a.id, 'revoked', by);
+      assert.match(
+        rt.refusal('local', 'chat')!,
+        /no longer approved/,
+        'the running worker stops being routed to',
+      );
+      await assert.rejects(rt.beforeWorkerLoad('local', 'inventory:chat'), refused('model_not_approved'));
+      // A store file altered on disk is refused at the next start.
+      rt.inventory.rollback('chat', b.id, by);
+      const stored = storePath(e.dataDir, b.files[0]!.sha256);
+      chmodSync(stored, 0o644);
+      const bytes = readFileSync(stored);
+      bytes[bytes.length - 1]! ^= 1;
+      writeFileSync(stored, bytes);
+      await assert.rejects(rt.beforeWorkerLoad('local', 'inventory:chat'), refused('model_integrity_failed'));
     } finally {
       rt.close();
       rmSync(e.dir, { recursive: true, force: true });

@@ -3,7 +3,7 @@
 // custody is enforced from the first start), a bootstrap admin key and a first client key, each
 // shown once.
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { stringify } from 'yaml';
 import { createCustodyKey, importInitialModel } from '../../custody/bootstrap.ts';
@@ -28,7 +28,9 @@ export function defaultConfig(
     listeners: { client: { host: '127.0.0.1', port }, admin: { host: '127.0.0.1', port: port + 1 } },
     store: { driver: 'sqlite', path: 'airlock.db' },
     upstreams: [
-      { name: 'embedded', kind: 'embedded', worker: { modelPath: 'models/demo.gguf', contextSize: 512 } },
+      // The worker loads whatever approved version the inventory alias `demo` points at, from the
+      // content-addressed store, re-hashed before every start.
+      { name: 'embedded', kind: 'embedded', worker: { model: 'demo', contextSize: 512 } },
     ],
     models: [
       {
@@ -99,6 +101,8 @@ export const initCommand: CliCommand = {
         custody.close();
         await Promise.all(pending);
       }
+      // The store holds the imported (read-only) copy; the generated source is not needed.
+      rmSync(modelPath, { force: true });
       const keys = createKeyServiceFor(runtime.loaded.config, {
         store: runtime.store,
         dataDir: runtime.loaded.dataDir,

@@ -59,8 +59,9 @@ export interface WorkerSupervisorDeps {
    *  (`--require <egress preload>`, which unlike --import also covers worker threads). */
   readonly execArgv?: readonly string[];
   readonly extraEnv?: Readonly<Record<string, string>>;
-  /** Model custody (P7): re-hashes the artefact and refuses an unapproved one, before every (re)start. */
-  readonly beforeLoad?: (modelPath: string) => Promise<void>;
+  /** Model custody (P7): re-hashes the artefact and refuses an unapproved one, before every (re)start.
+   *  A returned path is loaded instead of `modelPath` (a worker bound to an inventory alias). */
+  readonly beforeLoad?: (modelPath: string) => Promise<string | undefined>;
 }
 
 export interface WorkerSupervisorTuning {
@@ -176,10 +177,10 @@ export function createWorkerSupervisor(
   }
 
   async function launch(): Promise<string> {
-    await deps.beforeLoad?.(resolve(config.modelPath));
+    const modelPath = (await deps.beforeLoad?.(resolve(config.modelPath))) || resolve(config.modelPath);
     const w = spawnWorkerProcess({
       name,
-      modelPath: resolve(config.modelPath),
+      modelPath,
       threads: config.threads,
       contextSize: config.contextSize,
       port,
