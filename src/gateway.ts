@@ -49,7 +49,6 @@ import {
 import { createMcpApprovals } from './mcp/approvals.ts';
 import { createMcpContent } from './mcp/content.ts';
 import { createPolicyContentAuthorizer } from './mcp/content-authorizer.ts';
-import { createContentCatalog } from './mcp/content-catalog.ts';
 import type { McpPlane } from './mcp/plane.ts';
 import { createPolicyToolAuthorizer } from './mcp/policy-authorizer.ts';
 import { createMcpRecordStage } from './mcp/record.ts';
@@ -275,7 +274,7 @@ export function createGateway(config: AirlockConfig, deps: GatewayDeps): Gateway
       ...(deps.mcp
         ? {
             content: createMcpContent({
-              catalog: createContentCatalog({ upstreams: deps.mcp.upstreams }),
+              catalog: deps.mcp.content,
               authorize: createPolicyContentAuthorizer(pdp),
               inspect: {
                 engine: dlpDeps.engine,

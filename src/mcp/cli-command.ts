@@ -1,6 +1,7 @@
 // airlock mcp approve|status|revoke — tool pinning from the command line. `approve SERVER` starts
 // that one server exactly as the gateway would (scrubbed environment, egress guard), reads its
-// tools, scans every definition for injection markers and pins the clean ones; `--force` pins
+// tools (and its prompts, resources and resource templates), scans every definition for injection
+// markers and pins the clean ones; `--force` pins
 // flagged ones too (their markers are kept with the pin). A running gateway picks the change up on
 // its next list (the pin file's mtime changes). Approvals are recorded in the audit log.
 // Registered in src/cli/registry.ts as `mcpCommand`.
@@ -18,9 +19,10 @@ const usage = `usage:
   airlock mcp approve --config FILE SERVER [--tools a,b] [--force] [--json]
   airlock mcp status  --config FILE [SERVER] [--json]
   airlock mcp revoke  --config FILE SERVER TOOL [--json]
-approve pins the SHA-256 of each tool definition (name, description, input schema); a definition
-flagged for prompt-injection markers is refused unless --force. A changed definition is hidden
-until approved again.`;
+approve pins the SHA-256 of each tool definition (name, description, input schema) and, without
+--tools, of each prompt (name, description, arguments), resource and resource template (URI or
+URI template, name, description, MIME type); a definition flagged for prompt-injection markers is
+refused unless --force. A changed definition is hidden until approved again.`;
 
 function mcpSection(config: unknown): McpConfig {
   const raw = (config as { mcp?: unknown }).mcp;
@@ -94,9 +96,10 @@ export const mcpCommand: CliCommand = {
           force: values.force === true,
           ...(only ? { only } : {}),
         });
+        const refusedAny = report.refused.length > 0 || report.content.refused.length > 0;
         await runtime.audit.append({
           type: 'admin.change',
-          outcome: report.refused.length > 0 ? 'deny' : 'info',
+          outcome: refusedAny ? 'deny' : 'info',
           detail: toJsonObject({ kind: 'mcp.tools.approved', actor, ...report }),
         });
         if (values.json) printJson(io.stdout, report);
@@ -107,8 +110,14 @@ export const mcpCommand: CliCommand = {
             io.stdout.write(
               `REFUSED  ${server}__${r.tool}: ${r.flags.map((f) => `${f.marker} in ${f.field}`).join('; ')} (use --force after review)\n`,
             );
+          for (const a of report.content.approved)
+            io.stdout.write(`approved ${server} ${a.kind} ${a.id} ${a.hash}${a.forced ? ' (FORCED)' : ''}\n`);
+          for (const r of report.content.refused)
+            io.stdout.write(
+              `REFUSED  ${server} ${r.kind} ${r.id}: ${r.flags.map((f) => `${f.marker} in ${f.field}`).join('; ')} (use --force after review)\n`,
+            );
         }
-        return report.refused.length > 0 ? 2 : 0;
+        return refusedAny ? 2 : 0;
       } finally {
         await plane.close();
       }

@@ -14,7 +14,7 @@ import { AirlockError } from '../errors.ts';
 import type { RequestContext } from '../http/context.ts';
 import type { Stage } from '../http/pipeline.ts';
 import { dlpBlockedError, recordFindings } from '../http/stages/inspect.ts';
-import { type ContentCatalog, type ContentTarget, exposedUri, hasDotSegments } from './content-catalog.ts';
+import { type ContentCatalog, type ContentTarget, hasDotSegments } from './content-catalog.ts';
 import { scanContent } from './content-inspect.ts';
 import { mcpOf } from './stages.ts';
 import type { ToolDecision } from './types.ts';
@@ -193,7 +193,8 @@ export function createMcpContent(deps: McpContentDeps): McpContent {
           throw new AirlockError('invalid_request', {
             publicDetail: 'params.name must be a prompt name and params.arguments an object.',
           });
-        const target = deps.catalog.prompt(name) ?? notFound(ctx, { prompt: name.slice(0, 256) });
+        const target =
+          (await deps.catalog.prompt(name, ctx.signal)) ?? notFound(ctx, { prompt: name.slice(0, 256) });
         const d = await deps.authorize(ctx, {
           action: 'prompts/get',
           kind: 'Prompt',
@@ -227,7 +228,8 @@ export function createMcpContent(deps: McpContentDeps): McpContent {
           publicDetail: 'A resource URI with . or .. segments is refused.',
         });
       }
-      const target = deps.catalog.resource(uri) ?? notFound(ctx, { server: uri.slice(0, 64) });
+      const target =
+        (await deps.catalog.resource(uri, ctx.signal)) ?? notFound(ctx, { server: uri.slice(0, 64) });
       const d = await deps.authorize(ctx, {
         action: 'resources/read',
         kind: 'Resource',
@@ -264,7 +266,7 @@ export function createMcpContent(deps: McpContentDeps): McpContent {
     ctx.trail.push({ stage: 'forward', outcome: 'allow', detail: { server: t.server } });
     const contents = Array.isArray(res.contents)
       ? res.contents.map((c) =>
-          isObject(c) && typeof c.uri === 'string' ? { ...c, uri: exposedUri(t.server, c.uri) } : c,
+          isObject(c) && typeof c.uri === 'string' ? { ...c, uri: deps.catalog.expose(t.server, c.uri) } : c,
         )
       : [];
     return inspect(ctx, { ...res, contents }, 'result', 'output') as Record<string, unknown>;

@@ -79,6 +79,18 @@ export function scanToolDefinition(tool: UpstreamTool): InjectionFlag[] {
   if (typeof tool['title'] === 'string') texts.push({ field: 'title', text: tool['title'] });
   strings(tool.inputSchema, 'inputSchema', texts);
   if (tool['annotations']) strings(tool['annotations'], 'annotations', texts);
+  return flagsIn(texts);
+}
+
+/** A prompt, resource or resource template as listed: every string in it (name, title,
+ *  description, a prompt's argument names and descriptions, URI, MIME type) is read by someone. */
+export function scanContentDefinition(def: Readonly<Record<string, unknown>>): InjectionFlag[] {
+  const texts: { field: string; text: string }[] = [];
+  for (const [k, v] of Object.entries(def)) strings(v, k, texts);
+  return flagsIn(texts);
+}
+
+function flagsIn(texts: readonly { field: string; text: string }[]): InjectionFlag[] {
   const flags: InjectionFlag[] = [];
   const seen = new Set<string>();
   for (const { field, text } of texts) {

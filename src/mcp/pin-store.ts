@@ -27,11 +27,23 @@ const toolPinSchema = z.strictObject({
 
 const pinFileSchema = z.strictObject({
   version: z.literal(1),
-  servers: z.record(z.string(), z.strictObject({ tools: z.record(z.string(), toolPinSchema) })),
+  servers: z.record(
+    z.string(),
+    z.strictObject({
+      tools: z.record(z.string(), toolPinSchema),
+      // Prompts (by name), resources (by URI) and resource templates (by URI template), pinned like
+      // tools. Absent in files written before they were: nothing of that kind approved.
+      prompts: z.record(z.string(), toolPinSchema).default({}),
+      resources: z.record(z.string(), toolPinSchema).default({}),
+      templates: z.record(z.string(), toolPinSchema).default({}),
+    }),
+  ),
 });
 
 export type ToolPin = z.output<typeof toolPinSchema>;
 export type PinFile = z.output<typeof pinFileSchema>;
+export type ContentPinKind = 'prompts' | 'resources' | 'templates';
+export type ContentPins = Readonly<Record<ContentPinKind, Readonly<Record<string, ToolPin>>>>;
 
 export interface PinStore {
   readonly path: string;
@@ -39,9 +51,13 @@ export interface PinStore {
   get(server: string, tool: string): ToolPin | undefined;
   /** Every pin of a server. */
   list(server: string): Readonly<Record<string, ToolPin>>;
+  /** The approved pin of a server's prompt (by name), resource (by URI) or template, or undefined. */
+  getContent(server: string, kind: ContentPinKind, id: string): ToolPin | undefined;
+  listContent(server: string, kind: ContentPinKind): Readonly<Record<string, ToolPin>>;
   /** Replaces a server's pins with `tools` (approval is of the server's current list as a whole:
-   *  a tool absent from it loses its pin). */
-  replaceServer(server: string, tools: Readonly<Record<string, ToolPin>>): void;
+   *  a tool absent from it loses its pin), and its prompt/resource pins with `content` when given
+   *  (kept as they are otherwise). */
+  replaceServer(server: string, tools: Readonly<Record<string, ToolPin>>, content?: ContentPins): void;
   /** Drops one tool's pin (hides it until re-approved). */
   revoke(server: string, tool: string): boolean;
 }
@@ -126,9 +142,17 @@ export function openPinStore(path: string, opts: { now?: () => number } = {}): P
     path,
     get: (server, tool) => read().servers[server]?.tools[tool],
     list: (server) => read().servers[server]?.tools ?? {},
-    replaceServer(server, tools) {
+    getContent: (server, kind, id) => read().servers[server]?.[kind][id],
+    listContent: (server, kind) => read().servers[server]?.[kind] ?? {},
+    replaceServer(server, tools, content) {
       const file = structuredClone(readFresh());
-      file.servers[server] = { tools: { ...tools } };
+      const kept = file.servers[server];
+      file.servers[server] = {
+        tools: { ...tools },
+        prompts: { ...(content?.prompts ?? kept?.prompts ?? {}) },
+        resources: { ...(content?.resources ?? kept?.resources ?? {}) },
+        templates: { ...(content?.templates ?? kept?.templates ?? {}) },
+      };
       write(file);
     },
     revoke(server, tool) {

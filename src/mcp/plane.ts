@@ -6,6 +6,7 @@ import type { AuditSink } from '../http/stages/record.ts';
 import { toJsonObject } from '../http/stages/record.ts';
 import { createToolCatalog, type PinAlert, type ToolCatalog } from './catalog.ts';
 import { durationToMs, type McpConfig } from './config.ts';
+import { type ContentCatalog, type ContentPinAlert, createContentCatalog } from './content-catalog.ts';
 import { createHttpUpstream } from './http-upstream.ts';
 import { openPinStore, type PinStore, pinStorePath } from './pin-store.ts';
 import type { UpstreamEvent } from './sdk-upstream.ts';
@@ -29,6 +30,8 @@ export interface McpPlaneDeps {
 export interface McpPlane {
   readonly upstreams: ReadonlyMap<string, McpUpstream>;
   readonly catalog: ToolCatalog;
+  /** Prompts and resources of the upstreams, pinned like tools. */
+  readonly content: ContentCatalog;
   readonly pins: PinStore;
   /** Starts every upstream; one that fails keeps retrying with backoff and does not stop the rest. */
   start(): Promise<void>;
@@ -105,9 +108,32 @@ export function createMcpPlane(config: McpConfig, deps: McpPlaneDeps): McpPlane 
       });
     },
   });
+  const content = createContentCatalog({
+    upstreams,
+    servers: config.servers.map((s) => ({
+      name: s.name,
+      requireApproval: s.requireApproval,
+      namespaced: s.namespaced,
+    })),
+    pins,
+    onAlert: (a: ContentPinAlert) => {
+      log(
+        'warn',
+        { event: 'mcp.content_definition_changed', ...a },
+        'mcp prompt/resource definition changed: hidden',
+      );
+      record({
+        type: 'inspect.finding',
+        outcome: 'deny',
+        code: 'mcp_content_not_found',
+        detail: toJsonObject({ ...a, contentKind: a.kind, kind: 'mcp.content_definition_changed' }),
+      });
+    },
+  });
   return {
     upstreams,
     catalog,
+    content,
     pins,
     async start() {
       await Promise.all(
