@@ -4,10 +4,18 @@
 // settings, and the egress guard (NODE_OPTIONS `--require` preload + AIRLOCK_EGRESS_POLICY, deny-all
 // unless the server lists egress entries). Node children also get a V8 heap cap. stderr is read
 // line by line: egress refusals reported by the preload are handed to the gateway to record.
+// The client is the v2 SDK's, negotiating the revision: 2026-07-28 with a child that answers
+// `server/discover`, the 2025 handshake otherwise (upstream-client.ts). It probes IN PLACE, on the
+// one child: the SDK's own alternative (a disposable sibling spawned for the probe) would start a
+// second process per (re)start whose stderr the SDK discards, so an egress refusal by that process
+// would go unrecorded (P1), and it would share the private HOME. A child that exits on a request
+// before `initialize` (some non-TypeScript SDKs do) fails that probe; it is then restarted with the
+// v1 client and its initialize handshake, for as long as the upstream lives.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
+import { StdioClientTransport as NegotiatingStdioTransport } from '@modelcontextprotocol/client/stdio';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { EGRESS_POLICY_ENV, withEgressNodeOptions } from '../egress/child-options.ts';
 import { compileEgressPolicy, serializeEgressPolicy } from '../egress/policy.ts';
@@ -15,6 +23,15 @@ import { AirlockError } from '../errors.ts';
 import { durationToMs, type StdioServerConfig } from './config.ts';
 import { createSdkUpstream, type UpstreamEvent } from './sdk-upstream.ts';
 import type { McpUpstream } from './types.ts';
+import {
+  createLegacyClient,
+  createNegotiatingClient,
+  isNegotiationFailure,
+  type UpstreamClient,
+} from './upstream-client.ts';
+
+/** A subclass, so the v2 SDK probes `server/discover` on this child instead of a sibling copy. */
+class InPlaceStdioTransport extends NegotiatingStdioTransport {}
 
 export interface StdioUpstreamDeps {
   /** `secret:NAME` → value (the vault resolver); throws when the secret is missing. */
@@ -73,6 +90,7 @@ const MAX_STDERR_LINE = 4096;
 export function createStdioUpstream(config: StdioServerConfig, deps: StdioUpstreamDeps): McpUpstream {
   let home: string | undefined;
   let pid: number | null = null;
+  let legacyOnly = false;
   const removeHome = async () => {
     if (home) rmSync(home, { recursive: true, force: true });
     home = undefined;
@@ -88,18 +106,19 @@ export function createStdioUpstream(config: StdioServerConfig, deps: StdioUpstre
     },
     onEvent: deps.onEvent,
     afterClose: removeHome,
-    async makeTransport() {
+    async makeClient() {
       await removeHome();
       home = mkdtempSync(join(tmpdir(), `airlock-mcp-${config.name}-`));
       const launch = stdioLaunch(config, deps, home);
-      const transport = new StdioClientTransport({
+      const params = {
         command: launch.command,
         args: launch.args,
         env: launch.env as Record<string, string>,
         ...(launch.cwd ? { cwd: launch.cwd } : {}),
-        stderr: 'pipe',
+        stderr: 'pipe' as const,
         maxBufferSize: config.limits.maxMessageBytes,
-      });
+      };
+      const transport = legacyOnly ? new StdioClientTransport(params) : new InPlaceStdioTransport(params);
       const stderr = transport.stderr;
       if (stderr) {
         const lines = createInterface({
@@ -124,7 +143,19 @@ export function createStdioUpstream(config: StdioServerConfig, deps: StdioUpstre
         await start();
         pid = transport.pid;
       };
-      return transport;
+      if (transport instanceof StdioClientTransport) return createLegacyClient(transport);
+      const client: UpstreamClient = createNegotiatingClient(transport);
+      const connect = client.connect.bind(client);
+      client.connect = async () => {
+        try {
+          await connect();
+        } catch (err) {
+          // The child did not survive the probe: the next start speaks the 2025 handshake only.
+          if (isNegotiationFailure(err)) legacyOnly = true;
+          throw err;
+        }
+      };
+      return client;
     },
   });
   return Object.assign(upstream, { pid: () => pid });

@@ -1,14 +1,16 @@
 // The MCP client the gateway holds towards one upstream, behind one small interface so supervision
 // (sdk-upstream.ts) does not care which SDK speaks the wire:
 //   - legacy: the v1 SDK (`@modelcontextprotocol/sdk`), initialize handshake, up to 2025-11-25;
-//     used for stdio children (their launch, environment and egress preload are built for it)
+//     kept for stdio children that exit on the `server/discover` probe (stdio-upstream.ts)
 //   - negotiating: the v2 SDK (`@modelcontextprotocol/client`) with automatic version negotiation:
 //     it probes `server/discover` and speaks 2026-07-28 to a server that offers it, and falls back
-//     to the initialize handshake (2025-11-25 …) with one that does not. Used for HTTP upstreams.
+//     to the initialize handshake (2025-11-25 …) with one that does not. Used for HTTP upstreams and
+//     stdio children.
 // Both validate what the server returns against the SDK's result schemas.
 import {
   Client as NegotiatingClient,
   StreamableHTTPClientTransport as NegotiatingHttpTransport,
+  type Transport as NegotiatingTransport,
 } from '@modelcontextprotocol/client';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
@@ -65,6 +67,12 @@ const CONTENT_RESULTS = {
 /** The v1 SDK client over a transport made for it (a supervised stdio child, usually). */
 export function createLegacyClient(transport: Transport): UpstreamClient {
   const c = new Client(CLIENT_INFO, { capabilities: {} });
+  // The SDK hands the agreed revision to transports that take it (HTTP); stdio's does not.
+  let agreed: string | null = null;
+  const t = transport as Transport & { protocolVersion?: string };
+  t.setProtocolVersion ??= (v: string) => {
+    agreed = v;
+  };
   const self: UpstreamClient = {
     async connect() {
       c.onclose = () => self.onclose?.();
@@ -91,7 +99,7 @@ export function createLegacyClient(transport: Transport): UpstreamClient {
       return (await c.request({ method, params }, CONTENT_RESULTS[method], o)) as Record<string, unknown>;
     },
     capabilities: () => c.getServerCapabilities(),
-    protocolVersion: () => (transport as { protocolVersion?: string }).protocolVersion ?? null,
+    protocolVersion: () => t.protocolVersion ?? agreed,
     close: () => c.close(),
   };
   return self;
@@ -99,11 +107,17 @@ export function createLegacyClient(transport: Transport): UpstreamClient {
 
 /** The v2 SDK client over Streamable HTTP, negotiating 2026-07-28 or falling back to 2025. */
 export function createNegotiatingHttpClient(url: URL, requestInit: RequestInit): UpstreamClient {
+  return createNegotiatingClient(new NegotiatingHttpTransport(url, { requestInit }));
+}
+
+/** The v2 SDK client over any v2 transport (Streamable HTTP, or a supervised stdio child probed in
+ *  place: stdio-upstream.ts), negotiating 2026-07-28 or falling back to the 2025 handshake. */
+export function createNegotiatingClient(transport: NegotiatingTransport): UpstreamClient {
   const c = new NegotiatingClient(CLIENT_INFO, { versionNegotiation: { mode: 'auto' } });
   const self: UpstreamClient = {
     async connect() {
       c.onclose = () => self.onclose?.();
-      await c.connect(new NegotiatingHttpTransport(url, { requestInit }));
+      await c.connect(transport);
     },
     onToolsChanged(handler) {
       c.setNotificationHandler('notifications/tools/list_changed', async () => handler());
@@ -137,6 +151,12 @@ export function createNegotiatingHttpClient(url: URL, requestInit: RequestInit):
     close: () => c.close(),
   };
   return self;
+}
+
+/** The v2 client's era negotiation failed — for a stdio child, usually a server that exits on a
+ *  request before `initialize` (the in-place `server/discover` probe). */
+export function isNegotiationFailure(err: unknown): boolean {
+  return (err as { code?: unknown } | null)?.code === 'ERA_NEGOTIATION_FAILED';
 }
 
 /** SDK failure kinds, across both SDKs (v1 McpError codes, v2 SdkError codes). */
