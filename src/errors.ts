@@ -237,6 +237,13 @@ export const errorCatalogue = {
     message: 'Outbound connection refused by the egress policy.',
     expose: true,
   },
+  egress_not_allowed: {
+    status: 400,
+    type: 'invalid_request_error',
+    message:
+      'A proposed config names an upstream address the running egress policy does not allow; the egress allowlist changes only with a restart.',
+    expose: true,
+  },
   // evidence (P9): fail closed when the audit log cannot be written
   audit_unavailable: {
     status: 503,

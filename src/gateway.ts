@@ -171,8 +171,13 @@ export function createGateway(config: AirlockConfig, deps: GatewayDeps): Gateway
   // An approved config change swaps quota rules in place (src/policy/changes/config-plan.ts).
   deps.privilege?.config?.onLive((next) => quota.update(next.quotas));
   const account = createAccountStage({ budgets, budgetScopes: quota.budgetScopes });
+  // The aliases in force: an approved change to `models` swaps the router (start.ts) and this list.
+  let models = config.models;
+  deps.privilege?.config?.onLive((next, plan) => {
+    if (plan.live.some((p) => /^models\b/.test(p))) models = next.models;
+  });
   const catalogue = {
-    list: () => config.models.map((m) => deps.router.resolve(m.alias)).filter((m) => m !== undefined),
+    list: () => models.map((m) => deps.router.resolve(m.alias)).filter((m) => m !== undefined),
   };
 
   const identity = createIdentityPlane(config, {

@@ -32,8 +32,9 @@ import { createTaskTokenStore } from './identity/task-token-store.ts';
 import { registerLoginRoutes } from './identity/users/login-routes.ts';
 import { createUsersPlane } from './identity/users/open-users.ts';
 import type { UserEvent } from './identity/users/user-service.ts';
-import { closeAdapters, createAdapters } from './inference/adapter-registry.ts';
-import { createRouter } from './inference/router.ts';
+import { createAdapter } from './inference/adapter-registry.ts';
+import { createLiveRouter } from './inference/live-router.ts';
+import { createRouteGenerations } from './inference/route-generations.ts';
 import { createWorkerSupervisor, type WorkerSupervisor } from './inference/worker/supervisor.ts';
 import { createMcpPlane } from './mcp/plane.ts';
 import { userTotpVerifier } from './policy/breakglass/user-totp.ts';
@@ -245,11 +246,6 @@ export async function startAirlock(loaded: LoadedConfig, opts: StartOptions): Pr
       await mcp.start();
     }
 
-    const adapters = await createAdapters(config.upstreams, {
-      resolveSecret: secrets.resolve,
-      embeddedBaseUrl: (name) => workers.get(name)?.baseUrl(),
-    });
-    cleanup.push(() => closeAdapters(adapters));
     // Per model version metrics (Prometheus + hourly aggregates in custody.db for `models compare`).
     const metrics = createGatewayMetrics();
     const recordServingChange = createServingChangeRecorder({
@@ -267,12 +263,27 @@ export async function startAirlock(loaded: LoadedConfig, opts: StartOptions): Pr
       versionMetrics.close();
       versionStats.close();
     });
-    const router = createRouter(config, {
-      adapters: measureAdapters(adapters, { metrics: versionMetrics, versionOf: custody.versionOf }),
-      admit: custody.refusal,
-      verify: custody.verifiers,
-      onEvent: (e) => logger.info({ event: `router.${e.type}`, ...e }, 'router event'),
+    // Router generations: the one built here, and one per approved change to models/upstreams, each
+    // metered and admitted by custody alike; requests finish on the generation they resolved on.
+    const routes = createRouteGenerations({
+      createAdapter: (u) =>
+        createAdapter(u, {
+          resolveSecret: secrets.resolve,
+          embeddedBaseUrl: (name) => workers.get(name)?.baseUrl(),
+        }),
+      wrap: (adapters) =>
+        measureAdapters(adapters, { metrics: versionMetrics, versionOf: custody.versionOf }),
+      router: {
+        admit: custody.refusal,
+        verify: custody.verifiers,
+        onEvent: (e) => logger.info({ event: `router.${e.type}`, ...e }, 'router event'),
+      },
+      allows: (host, port) => policy.allows(host, port),
     });
+    const router = createLiveRouter(routes.build(config), {
+      onError: (err) => logger.warn({ err: String(err) }, 'retired upstream adapter did not close cleanly'),
+    });
+    cleanup.push(() => router.closeAdapters());
     // Approvals, break-glass and two-person policy changes; its decision point is the one in force.
     const privilege = await createPrivilegePlane({
       dataDir,
@@ -290,6 +301,11 @@ export async function startAirlock(loaded: LoadedConfig, opts: StartOptions): Pr
       config: { text: readFileSync(loaded.path, 'utf8'), parsed: config },
     });
     cleanup.push(async () => privilege.close());
+    privilege.config?.onCheck((next) => routes.check(next));
+    privilege.config?.onLive((next, plan) => {
+      if (plan.live.some((p) => /^(models|upstreams)\b/.test(p)))
+        router.swap(routes.build(next, router.current()));
+    });
     const gateway = createGateway(config, {
       dlp,
       metrics,

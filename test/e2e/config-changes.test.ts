@@ -1,6 +1,6 @@
 // An approved config change through the real `airlock serve` (P8 two-person rule): the author
 // cannot approve it; a second admin can; its live part (quotas) is in force for the very next
-// request, its restart-only part (models) is reported as restartRequired with the field paths, on
+// request, its restart-only part (approvals) is reported as restartRequired with the field paths, on
 // /readyz (still ready) and by `airlock doctor` offline; every step is in the audit log.
 import assert from 'node:assert/strict';
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
@@ -128,7 +128,7 @@ describe('config changes: live where safe, restart reported where not', () => {
     return { status: res.status, body: (await res.json()) as Record<string, unknown> };
   };
 
-  test('propose → second admin approves → quotas live at once, models reported restart-only', async () => {
+  test('propose → second admin approves → quotas live at once, approvals reported restart-only', async () => {
     for (let i = 0; i < 3; i++) assert.equal((await chat()).status, 200, 'no quota yet');
 
     const broken = await admin(adminA, 'POST', '/admin/v1/changes', {
@@ -145,10 +145,7 @@ describe('config changes: live where safe, restart reported where not', () => {
     const next = {
       ...doc,
       quotas: { perKey: { requestsPerMinute: 1 } },
-      models: [
-        ...(doc.models as unknown[]),
-        { alias: 'second', targets: [{ upstream: 'mock', model: 'z' }] },
-      ],
+      approvals: { pendingTtl: '17m' },
     };
     approvedText = stringify(next);
     const proposed = await admin(adminA, 'POST', '/admin/v1/changes', {
@@ -168,7 +165,7 @@ describe('config changes: live where safe, restart reported where not', () => {
     assert.ok(effect.live.includes('quotas.perKey.requestsPerMinute'), JSON.stringify(effect));
     assert.ok(effect.live.every((p) => p.startsWith('quotas.')));
     assert.equal(effect.restartRequired, true);
-    assert.deepEqual(effect.restart, ['models']);
+    assert.deepEqual(effect.restart, ['approvals.pendingTtl']);
 
     // Live: one request per minute per key from now on.
     assert.equal((await chat()).status, 200);
@@ -181,7 +178,10 @@ describe('config changes: live where safe, restart reported where not', () => {
     assert.equal(ready.status, 200);
     const checks = ((await ready.json()) as { checks: Record<string, { ok: boolean; reason?: string }> })
       .checks;
-    assert.match(String(checks.config?.reason), /restart pending: approved config v2 changes models/);
+    assert.match(
+      String(checks.config?.reason),
+      /restart pending: approved config v2 changes approvals\.pendingTtl/,
+    );
 
     // Offline: doctor compares the file with the approved version.
     const doctor = await run(process.execPath, [BIN, 'doctor', '--config', config, '--json']).catch(
@@ -192,7 +192,7 @@ describe('config changes: live where safe, restart reported where not', () => {
     };
     const pending = report.findings.find((f) => f.code === 'config_restart_pending');
     assert.equal(pending?.level, 'warn');
-    assert.match(String(pending?.message), /approved config v2 changes models/);
+    assert.match(String(pending?.message), /approved config v2 changes approvals\.pendingTtl/);
 
     // Audited: proposal, approval, the live apply and the pending restart.
     const audit = await admin(adminB, 'GET', '/admin/v1/audit/entries?type=admin.change&limit=100');
@@ -213,7 +213,10 @@ describe('config changes: live where safe, restart reported where not', () => {
     await serve();
     assert.equal((await chat()).status, 200);
     assert.equal((await chat()).status, 429);
-    assert.match(String((await readiness())?.reason), /restart pending: approved config v2 changes models/);
+    assert.match(
+      String((await readiness())?.reason),
+      /restart pending: approved config v2 changes approvals\.pendingTtl/,
+    );
 
     // The approved version deployed to the file: nothing pending, doctor quiet.
     await stop();

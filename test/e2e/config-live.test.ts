@@ -1,6 +1,8 @@
 // Approved config changes that take effect live through the real `airlock serve` (issue 6): a DLP
 // change proposed by one admin and approved by another redacts the very next request without a
-// restart, and is audited; a DLP config that does not compile never reaches an approver.
+// restart, and is audited; a DLP config that does not compile never reaches an approver. A new model
+// alias on a second loopback upstream is listed and served at once; a new upstream is still held to
+// custody, and one the running egress policy does not allow is refused when proposed.
 import assert from 'node:assert/strict';
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -14,10 +16,12 @@ import { type MockOpenAiUpstream, startMockOpenAiUpstream } from '../helpers/moc
 const BIN = new URL('../../bin/airlock.js', import.meta.url).pathname;
 const run = promisify(execFile);
 
-describe('config changes applied live: DLP', () => {
+describe('config changes applied live: DLP and models', () => {
   let dir: string;
   let config: string;
   let upstream: MockOpenAiUpstream;
+  let second: MockOpenAiUpstream;
+  let third: MockOpenAiUpstream;
   let child: ChildProcess;
   let url: string;
   let adminUrl: string;
@@ -31,13 +35,25 @@ describe('config changes applied live: DLP', () => {
     async () => {
       dir = mkdtempSync(join(tmpdir(), 'airlock-config-live-'));
       upstream = await startMockOpenAiUpstream({ chunkCount: 2 });
+      second = await startMockOpenAiUpstream({ chunkCount: 2 });
+      third = await startMockOpenAiUpstream({ chunkCount: 2 });
       config = join(dir, 'airlock.yaml');
       doc = {
         version: 1,
         dataDir: '.',
         listeners: { client: { host: '127.0.0.1', port: 0 }, admin: { host: '127.0.0.1', port: 0 } },
-        upstreams: [{ name: 'mock', kind: 'openai', baseUrl: upstream.url }],
-        custody: { exempt: [{ upstream: 'mock', reason: 'loopback mock upstream in a test' }] },
+        upstreams: [
+          { name: 'mock', kind: 'openai', baseUrl: upstream.url },
+          { name: 'mock2', kind: 'openai', baseUrl: second.url },
+        ],
+        // The third mock's address is allowed, so it may become an upstream without a restart.
+        egress: { allow: [new URL(third.url).host] },
+        custody: {
+          exempt: [
+            { upstream: 'mock', reason: 'loopback mock upstream in a test' },
+            { upstream: 'mock2', reason: 'loopback mock upstream in a test' },
+          ],
+        },
         models: [{ alias: 'open', targets: [{ upstream: 'mock', model: 'y' }] }],
       };
       writeFileSync(config, stringify(doc));
@@ -57,7 +73,7 @@ describe('config changes applied live: DLP', () => {
             ])
           ).stdout,
         ).key as string;
-      clientKey = await key('--owner', 'app', '--models', 'open,second');
+      clientKey = await key('--owner', 'app', '--models', 'open,second,third');
       adminA = await key('--owner', 'alice', '--admin');
       adminB = await key('--owner', 'bob', '--admin');
       child = spawn(process.execPath, [BIN, 'serve', '--config', config], {
@@ -86,7 +102,7 @@ describe('config changes applied live: DLP', () => {
         child.kill('SIGTERM');
         await new Promise((r) => child.on('exit', r));
       }
-      await upstream.close();
+      await Promise.all([upstream.close(), second.close(), third.close()]);
       rmSync(dir, { recursive: true, force: true });
     },
     { timeout: 180_000 },
@@ -176,5 +192,59 @@ describe('config changes applied live: DLP', () => {
       .map((e) => e.detail.findings.map((f) => `${f.type}:${f.action}`).join(','))
       .filter((f) => f !== '');
     assert.deepEqual(authorized, ['EMAIL:alert', 'EMAIL:redact']);
+  });
+
+  test('models: a new alias on a second upstream is listed and served at once; custody and egress still hold', async () => {
+    const list = async () =>
+      (
+        (await (
+          await fetch(`${url}/v1/models`, { headers: { authorization: `Bearer ${clientKey}` } })
+        ).json()) as { data: { id: string }[] }
+      ).data
+        .map((m) => m.id)
+        .sort();
+    assert.deepEqual(await list(), ['open']);
+    assert.equal((await chat('second', 'hi')).status, 404, 'no such alias yet');
+
+    const outside = await admin(adminA, 'POST', '/admin/v1/changes', {
+      kind: 'config',
+      content: stringify({
+        ...doc,
+        upstreams: [
+          ...(doc.upstreams as unknown[]),
+          { name: 'far', kind: 'openai', baseUrl: 'http://10.9.8.7:8000' },
+        ],
+      }),
+    });
+    assert.equal(outside.status, 400, JSON.stringify(outside.body));
+    assert.equal((outside.body.error as { code: string }).code, 'egress_not_allowed');
+    assert.match(JSON.stringify(outside.body), /10\.9\.8\.7:8000/);
+
+    doc = {
+      ...doc,
+      upstreams: [...(doc.upstreams as unknown[]), { name: 'mock3', kind: 'openai', baseUrl: third.url }],
+      models: [
+        ...(doc.models as unknown[]),
+        { alias: 'second', targets: [{ upstream: 'mock2', model: 'm2' }] },
+        { alias: 'third', targets: [{ upstream: 'mock3', model: 'm3' }] },
+      ],
+    };
+    const effect = await approveChange(doc);
+    assert.deepEqual(effect.restart, [], JSON.stringify(effect));
+    assert.ok(effect.live.includes('models') && effect.live.includes('upstreams'), JSON.stringify(effect));
+
+    assert.deepEqual(await list(), ['open', 'second', 'third']);
+    const before = second.requests.length;
+    const res = await chat('second', 'hi');
+    assert.equal(res.status, 200, await res.clone().text());
+    assert.equal(second.requests.length, before + 1, 'served by the second upstream');
+    assert.equal((second.requests.at(-1)!.body as { model: string }).model, 'm2');
+    assert.equal(((await res.json()) as { model: string }).model, 'second');
+    assert.equal((await chat('open', 'hi')).status, 200, 'the first alias still works');
+
+    // The new upstream is not in the custody inventory nor exempt: refused like one present at start.
+    const refused = await chat('third', 'hi');
+    assert.equal(((await refused.json()) as { error: { code: string } }).error.code, 'model_not_approved');
+    assert.equal(third.requests.filter((r) => r.path.includes('chat')).length, 0);
   });
 });

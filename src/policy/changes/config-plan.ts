@@ -9,20 +9,25 @@
 //                                          requests (src/dlp/live-dlp.ts); in-flight requests finish
 //                                          with the engine they started with; a DLP config that does
 //                                          not compile is refused when proposed
+//             models, upstreams            a new router generation (adapters, health checks,
+//                                          breakers) serves new requests; in-flight ones finish on
+//                                          the old one (src/inference/live-router.ts); custody
+//                                          admission applies as at start; an upstream address the
+//                                          running egress policy does not allow is refused when
+//                                          proposed (egress_not_allowed) — except embedded upstreams
+//                                          (worker processes), whose changes wait for a restart
 //   refused   policy                       policies change through a `policy` proposal, which
 //                                          hot-swaps the decision point; a config proposal must not
 //                                          become a second, competing source of policy text
 //   restart   everything else              listeners, store, dataDir, audit and its keys, secrets,
-//                                          identity, egress, upstreams and models (connection pools,
-//                                          health checks and the router are built at start),
-//                                          MCP servers, APIs, custody, tracing, limits
+//                                          identity, egress, embedded upstreams, MCP servers, APIs, custody, tracing, limits
 //
 // Paths name the changed leaves (`listeners.client.port`, `quotas.perModel.gpt-4o.requestsPerMinute`,
 // `models[1]` when a list changed length). Compare parsed configs (defaults applied), so a default
 // written out explicitly is no change.
 
 /** Top-level sections an approved config change applies without a restart. */
-export const LIVE_CONFIG_SECTIONS: ReadonlySet<string> = new Set(['quotas', 'dlp']);
+export const LIVE_CONFIG_SECTIONS: ReadonlySet<string> = new Set(['quotas', 'dlp', 'models', 'upstreams']);
 /** Top-level sections a config change may not touch (they have their own change kind). */
 export const REFUSED_CONFIG_SECTIONS: ReadonlySet<string> = new Set(['policy']);
 
@@ -59,13 +64,22 @@ function section(path: string): string {
   return m ? m[0] : path;
 }
 
+/** Embedded upstreams by name (their worker processes start with the node). */
+function embeddedUpstreams(config: unknown): string {
+  const list = isRecord(config) && Array.isArray(config.upstreams) ? config.upstreams : [];
+  const embedded = list.filter((u) => isRecord(u) && u.kind === 'embedded') as Record<string, unknown>[];
+  return JSON.stringify(embedded.sort((a, b) => String(a.name).localeCompare(String(b.name))));
+}
+
 export function planConfigChange(before: unknown, after: unknown): ConfigPlan {
   const live: string[] = [];
   const restart: string[] = [];
   const refused: string[] = [];
+  const embeddedChanged = embeddedUpstreams(before) !== embeddedUpstreams(after);
   for (const p of changedPaths(before, after)) {
     const s = section(p);
     if (REFUSED_CONFIG_SECTIONS.has(s)) refused.push(p);
+    else if (s === 'upstreams' && embeddedChanged) restart.push(p);
     else if (LIVE_CONFIG_SECTIONS.has(s)) live.push(p);
     else restart.push(p);
   }
