@@ -8,8 +8,6 @@ import { UsageError } from '../args.ts';
 import { applyEgressPolicy } from '../runtime.ts';
 import type { CliIo } from '../types.ts';
 
-const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]', '::1']);
-
 /** The admin API client; the CLI runs under the egress guard, so the admin URL is allowed first. */
 function client(io: CliIo, loaded: LoadedConfig, url: string | undefined) {
   const base = url ?? io.env.AIRLOCK_URL;
@@ -19,14 +17,6 @@ function client(io: CliIo, loaded: LoadedConfig, url: string | undefined) {
         'custody.twoPerson is on: propose through the admin API with --url URL (or AIRLOCK_URL) and AIRLOCK_ADMIN_KEY; a different admin then runs `airlock models proposals approve ID`',
     });
   applyEgressPolicy(loaded, io);
-  let u: URL;
-  try {
-    u = new URL(base);
-  } catch {
-    throw new UsageError(`--url ${base} is not a URL`);
-  }
-  if (LOOPBACK.has(u.hostname))
-    io.egress?.guard.allowLoopbackPort(Number(u.port || (u.protocol === 'https:' ? 443 : 80)));
   return adminClient(io, base);
 }
 

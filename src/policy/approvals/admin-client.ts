@@ -4,6 +4,8 @@
 // token from AIRLOCK_ADMIN_KEY.
 import { UsageError } from '../../cli/args.ts';
 import type { CliIo } from '../../cli/types.ts';
+import { canonicalIp } from '../../egress/address.ts';
+import { EgressPolicy, parseEgressEntry, urlTarget } from '../../egress/policy.ts';
 
 export type AdminCall = (
   method: 'GET' | 'POST',
@@ -11,9 +13,39 @@ export type AdminCall = (
   body?: Record<string, unknown>,
 ) => Promise<Record<string, unknown>>;
 
+/**
+ * The CLI runs under the deny-all egress guard bin/airlock.js installs, so exactly the admin URL the
+ * operator named (host and port, nothing else) is let through before the first call.
+ */
+export function allowAdminUrl(io: Pick<CliIo, 'egress'>, base: string): void {
+  let url: URL;
+  try {
+    url = new URL(base);
+  } catch {
+    throw new UsageError(`--url ${base} is not a URL`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new UsageError(`--url ${base} must be an http:// or https:// URL`);
+  const guard = io.egress?.guard;
+  const target = urlTarget(url, { 'http:': 80, 'https:': 443 });
+  if (!guard || !target) return;
+  const ip = canonicalIp(target.host);
+  if (ip?.address === '127.0.0.1' || ip?.address === '::1') {
+    guard.allowLoopbackPort(target.port);
+    return;
+  }
+  // A name (localhost included) must also pass the guard's DNS check, so it goes in as a name entry.
+  const entry = parseEgressEntry(
+    ip?.family === 6 ? `[${target.host}]:${target.port}` : `${target.host}:${target.port}`,
+  );
+  const current = guard.policy;
+  guard.setPolicy(new EgressPolicy([...current.entries, entry], current.loopbackPorts));
+}
+
 export function adminClient(io: CliIo, url: string | undefined): AdminCall {
   const base = (url ?? io.env.AIRLOCK_URL ?? '').replace(/\/+$/, '');
   if (!base) throw new UsageError('--url (or AIRLOCK_URL) is required');
+  allowAdminUrl(io, base);
   const key = io.env.AIRLOCK_ADMIN_KEY;
   if (!key) throw new UsageError('AIRLOCK_ADMIN_KEY must hold an admin credential');
   return async (method, path, body) => {
