@@ -81,8 +81,12 @@ export const mcpCommand: CliCommand = {
         if (sub === 'status') {
           const tools = await plane.catalog.all();
           const rows = tools.map((t) => ({ tool: t.name, pin: t.pin, hash: t.hash }));
-          if (values.json) printJson(io.stdout, { tools: rows });
-          else for (const r of rows) io.stdout.write(`${r.tool}  ${r.pin}  ${r.hash}\n`);
+          const content = await plane.content.status(AbortSignal.timeout(60_000));
+          if (values.json) printJson(io.stdout, { tools: rows, content });
+          else {
+            for (const r of rows) io.stdout.write(`${r.tool}  ${r.pin}  ${r.hash}\n`);
+            for (const c of content) io.stdout.write(`${c.server} ${c.kind} ${c.id}  ${c.pin}  ${c.hash}\n`);
+          }
           return 0;
         }
         const server = positionals[0];

@@ -54,6 +54,18 @@ export interface ContentCatalog {
   resource(uri: string, signal: AbortSignal): Promise<ContentTarget | undefined>;
   /** A server's own URI as clients see it (in read results). */
   expose(server: string, uri: string): string;
+  /** Every listed prompt, resource and template with its hash and pin state (no alerts): for
+   *  `airlock mcp status`. */
+  status(signal: AbortSignal): Promise<ContentStatus[]>;
+}
+
+export interface ContentStatus {
+  readonly server: string;
+  readonly kind: ContentPinKind;
+  /** The server's own prompt name, URI or URI template. */
+  readonly id: string;
+  readonly hash: string;
+  readonly pin: 'approved' | 'unapproved' | 'changed' | 'not-required';
 }
 
 /** Per server: pinning and naming (absent: not pinned, namespaced). */
@@ -220,10 +232,10 @@ export function createContentCatalog(deps: {
     return out;
   }
 
+  const listKindRaw = async (kind: ContentPinKind, signal: AbortSignal) =>
+    (await Promise.all(offering(KINDS[kind].offer).map((u) => listAll(u, kind, signal)))).flat();
   const listKind = async (kind: ContentPinKind, signal: AbortSignal) =>
-    (await Promise.all(offering(KINDS[kind].offer).map((u) => listAll(u, kind, signal))))
-      .flat()
-      .filter((l) => approved(l, kind));
+    (await listKindRaw(kind, signal)).filter((l) => approved(l, kind));
 
   const resourcesOf = async (kind: 'resources' | 'templates', signal: AbortSignal) => {
     const field = KINDS[kind].field;
@@ -285,5 +297,21 @@ export function createContentCatalog(deps: {
     prompt: (name, signal) => target(name, 'prompts', signal),
     resource: (uri, signal) => target(uri, 'resources', signal),
     expose,
+    async status(signal) {
+      const out: ContentStatus[] = [];
+      for (const kind of ['prompts', 'resources', 'templates'] as const)
+        for (const l of await listKindRaw(kind, signal)) {
+          const hash = contentDefinitionHash(kind, l.def);
+          const pin = !conf.get(l.server)?.requireApproval
+            ? 'not-required'
+            : deps.pins?.getContent(l.server, kind, l.id) === undefined
+              ? 'unapproved'
+              : deps.pins.getContent(l.server, kind, l.id)!.hash === hash
+                ? 'approved'
+                : 'changed';
+          out.push({ server: l.server, kind, id: l.id, hash, pin });
+        }
+      return out;
+    },
   };
 }

@@ -95,6 +95,14 @@ test('content pins: a rug-pulled prompt description or resource MIME type hides 
       assert.deepEqual(await s.catalog.resources(signal), []);
     }
     assert.equal(await s.catalog.prompt('memo__summarize', signal), undefined);
+    assert.deepEqual(
+      (await s.catalog.status(signal)).map((c) => `${c.kind}:${c.id}:${c.pin}`),
+      [
+        'prompts:summarize:changed',
+        'resources:memo://public/readme:changed',
+        'templates:memo://public/{name}:approved',
+      ],
+    );
     assert.deepEqual(s.alerts.map((a) => `${a.kind}:${a.id}`).sort(), [
       'prompts:summarize',
       'resources:memo://public/readme',
