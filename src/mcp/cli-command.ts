@@ -19,6 +19,7 @@ const usage = `usage:
   airlock mcp approve --config FILE SERVER [--tools a,b] [--force] [--json]
   airlock mcp status  --config FILE [SERVER] [--json]
   airlock mcp revoke  --config FILE SERVER TOOL [--json]
+  airlock mcp revoke  --config FILE SERVER ID --kind prompts|resources|templates [--json]
 approve pins the SHA-256 of each tool definition (name, description, input schema) and, without
 --tools, of each prompt (name, description, arguments), resource and resource template (URI or
 URI template, name, description, MIME type); a definition flagged for prompt-injection markers is
@@ -43,6 +44,7 @@ export const mcpCommand: CliCommand = {
         config: { type: 'string' },
         tools: { type: 'string' },
         force: { type: 'boolean' },
+        kind: { type: 'string' },
         json: { type: 'boolean' },
       } as const,
       2,
@@ -61,6 +63,33 @@ export const mcpCommand: CliCommand = {
         resolveSecret: createSecretResolver(runtime.loaded.dataDir),
         audit: runtime.audit,
       });
+      if (sub === 'revoke' && values.kind !== undefined) {
+        const [server, id] = positionals;
+        const kind = values.kind;
+        if (kind !== 'prompts' && kind !== 'resources' && kind !== 'templates')
+          throw new UsageError('--kind must be prompts, resources or templates');
+        if (!server || !id)
+          throw new UsageError('revoke --kind needs SERVER and the prompt name, URI or template');
+        const revoked = plane.pins.revokeContent(server, kind, id);
+        await runtime.audit.append({
+          type: 'admin.change',
+          outcome: 'info',
+          detail: toJsonObject({
+            kind: 'mcp.content.revoked',
+            server,
+            contentKind: kind,
+            id,
+            actor,
+            revoked,
+          }),
+        });
+        if (values.json) printJson(io.stdout, { server, kind, id, revoked });
+        else
+          io.stdout.write(
+            revoked ? `revoked ${server} ${kind} ${id}\n` : `${server} ${kind} ${id} had no pin\n`,
+          );
+        return revoked ? 0 : 1;
+      }
       if (sub === 'revoke') {
         const [server, tool] = positionals;
         if (!server || !tool) throw new UsageError('revoke needs SERVER and TOOL');

@@ -76,7 +76,7 @@ const common = {
     .boolean()
     .default(true)
     .describe(
-      'Tools are hidden until an admin approves the server (`airlock mcp approve NAME`) and while their definition differs from the approved hash.',
+      'Tools, prompts, resources and resource templates are hidden until an admin approves the server (`airlock mcp approve NAME`) and while their definition differs from the approved hash.',
     ),
 };
 

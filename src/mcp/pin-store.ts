@@ -60,6 +60,8 @@ export interface PinStore {
   replaceServer(server: string, tools: Readonly<Record<string, ToolPin>>, content?: ContentPins): void;
   /** Drops one tool's pin (hides it until re-approved). */
   revoke(server: string, tool: string): boolean;
+  /** Drops one prompt's, resource's or template's pin (hidden until re-approved). */
+  revokeContent(server: string, kind: ContentPinKind, id: string): boolean;
 }
 
 export function pinStorePath(dataDir: string): string {
@@ -160,6 +162,14 @@ export function openPinStore(path: string, opts: { now?: () => number } = {}): P
       const pins = file.servers[server]?.tools;
       if (!pins?.[tool]) return false;
       delete pins[tool];
+      write(file);
+      return true;
+    },
+    revokeContent(server, kind, id) {
+      const file = structuredClone(readFresh());
+      const pins = file.servers[server]?.[kind];
+      if (!pins?.[id]) return false;
+      delete pins[id];
       write(file);
       return true;
     },

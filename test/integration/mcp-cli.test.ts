@@ -1,6 +1,6 @@
 // `airlock mcp approve` and `airlock mcp status` on a real config and data folder: approval pins a
-// stdio server's prompts, resources and templates with its tools (audited), and status shows each
-// one's pin state.
+// stdio server's prompts, resources and templates with its tools (audited), status shows each
+// one's pin state, and revoke --kind drops one.
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -46,7 +46,7 @@ async function mcp(...argv: string[]): Promise<{ code: number; out: string }> {
   return { code, out: Buffer.concat(out).toString('utf8') };
 }
 
-test('mcp approve pins prompts, resources and templates; status shows them approved; both audited', async () => {
+test('mcp approve pins prompts, resources and templates; status shows them; revoke --kind drops one; audited', async () => {
   const before = await mcp('status', '--config', config, '--json');
   assert.equal(before.code, 0);
   const unapproved = JSON.parse(before.out).content as { kind: string; id: string; pin: string }[];
@@ -78,6 +78,20 @@ test('mcp approve pins prompts, resources and templates; status shows them appro
   assert.equal(after.length, unapproved.length);
   assert.ok(after.every((c) => c.pin === 'approved'));
 
+  // Revoking one prompt hides it until approved again; the others keep their pins.
+  const revoked = await mcp('revoke', '--config', config, 'memo', 'leaky', '--kind', 'prompts', '--json');
+  assert.equal(revoked.code, 0, revoked.out);
+  const status = JSON.parse((await mcp('status', '--config', config, '--json')).out).content as {
+    kind: string;
+    id: string;
+    pin: string;
+  }[];
+  assert.deepEqual(
+    status.filter((c) => c.pin !== 'approved').map((c) => `${c.kind}:${c.id}:${c.pin}`),
+    ['prompts:leaky:unapproved'],
+  );
+  assert.equal((await mcp('revoke', '--config', config, 'memo', 'leaky', '--kind', 'prompts')).code, 1);
+
   const signer = loadOrCreateSignerKey(join(dataDir, 'secrets', 'audit-signing.key'), 'airlock.local/audit');
   const log = openSqliteAuditLog({ path: join(dataDir, 'audit.db'), signer });
   const entries = (await log.entries(0, await log.size())).map(
@@ -88,4 +102,5 @@ test('mcp approve pins prompts, resources and templates; status shows them appro
   const change = entries.find((e) => e.type === 'admin.change' && e.detail?.kind === 'mcp.tools.approved');
   assert.ok(change, 'approval audited');
   assert.equal((change.detail as { content: { approved: unknown[] } }).content.approved.length, 7);
+  assert.ok(entries.some((e) => e.type === 'admin.change' && e.detail?.kind === 'mcp.content.revoked'));
 });
