@@ -53,6 +53,7 @@ import type { McpPlane } from './mcp/plane.ts';
 import { createPolicyToolAuthorizer } from './mcp/policy-authorizer.ts';
 import { createMcpRecordStage } from './mcp/record.ts';
 import { createMcpRequestDlp } from './mcp/stages.ts';
+import { mcpStepUp } from './mcp/step-up.ts';
 import { registerMcpSurface } from './mcp/surface.ts';
 import { createPolicyAuthorizeStage, visibleModels } from './policy/authorize-stage.ts';
 import { createDecisionPointFromConfig } from './policy/config.ts';
@@ -251,10 +252,18 @@ export function createGateway(config: AirlockConfig, deps: GatewayDeps): Gateway
     deps.mcp && apiTools ? mergeToolCatalogs([deps.mcp.catalog, apiTools]) : (deps.mcp?.catalog ?? apiTools);
   // Route /mcp overrides for prompts and resources, resolved like the tools/call ones.
   const mcpDlp = createMcpRequestDlp(dlpDeps);
-  const toolAuthorizer = createPolicyToolAuthorizer(
-    pdp,
-    mcpApprovals ? { context: mcpApprovals.context } : {},
-  );
+  // Tool decisions see a granted approval and the console session's step-up (@stepup on a tool).
+  const stepUp = deps.privilege?.stepUp;
+  const mcpContext =
+    mcpApprovals || stepUp
+      ? {
+          context: (ctx: RequestContext) => ({
+            ...mcpApprovals?.context(ctx),
+            ...stepUp?.context(ctx),
+          }),
+        }
+      : {};
+  const toolAuthorizer = createPolicyToolAuthorizer(pdp, mcpContext);
   if (toolCatalog)
     registerMcpSurface(client.app, {
       // The resource tokens are bound to (RFC 8707): identity.audience when it is a URI.
@@ -267,14 +276,17 @@ export function createGateway(config: AirlockConfig, deps: GatewayDeps): Gateway
       catalog: toolCatalog,
       authenticate: authenticateClient,
       authorize: apiTools
-        ? createApiToolAuthorizer(
-            apiServices,
-            pdp,
-            toolAuthorizer,
-            mcpApprovals ? { context: mcpApprovals.context } : {},
-          )
+        ? createApiToolAuthorizer(apiServices, pdp, toolAuthorizer, mcpContext)
         : toolAuthorizer,
-      ...(mcpApprovals ? { wrapAuthorize: mcpApprovals.wrap } : {}),
+      // Approvals first (a needs-approval opens one), then step-up (a JSON-RPC error naming the route).
+      ...(mcpApprovals || stepUp
+        ? {
+            wrapAuthorize: (s: Stage) => {
+              const approved = mcpApprovals ? mcpApprovals.wrap(s) : s;
+              return stepUp ? mcpStepUp(stepUp)(approved) : approved;
+            },
+          }
+        : {}),
       // Prompts and resources of the upstreams, decided per caller like tools (P4).
       ...(deps.mcp
         ? {

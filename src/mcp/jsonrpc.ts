@@ -115,7 +115,9 @@ const TRANSPORT_CODES = new Set<ErrorCode>([
 ]);
 
 export function httpStatusFor(err: AirlockError, modern = false): number {
-  if (err.status === 401) return 401;
+  // step_up_required is 401 on REST, but on /mcp the credential is valid: a JSON-RPC error on 200, so
+  // a client does not mistake it for a bad token and restart its authorization flow.
+  if (err.status === 401 && err.code !== 'step_up_required') return 401;
   // 2026-07-28 Streamable HTTP: an unknown or removed method is HTTP 404 with -32601.
   if (modern && err.code === 'mcp_method_not_found') return 404;
   return TRANSPORT_CODES.has(err.code) && TRANSPORT_STATUS.has(err.status) ? err.status : 200;

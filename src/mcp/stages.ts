@@ -133,10 +133,12 @@ export function createMcpAuthorizeStage(deps: {
       const d = await deps.authorize(ctx, { ...ask, ...(findings ? { findings } : {}) });
       const seen = findings && findings.count > 0 ? { findings } : {};
       if (d.kind === 'allow') {
+        // A step-up obligation rides along so the step-up wrapper can check its @ttl and mark it.
+        const stepUp = d.obligations?.stepUp?.length ? { obligations: d.obligations } : {};
         ctx.trail.push({
           stage: 'authorize',
           outcome: 'allow',
-          detail: { tool: tool.name, policies: [...d.policies], ...seen },
+          detail: { tool: tool.name, policies: [...d.policies], ...seen, ...stepUp },
         });
         return;
       }

@@ -80,7 +80,11 @@ export interface ToolDecision {
   /** Ids of the policies that decided (audit). */
   readonly policies: readonly string[];
   /** From the permitting policies' annotations: approver groups (`@approval`), `@ttl`. */
-  readonly obligations?: { readonly approval: readonly string[]; readonly ttlMs?: number };
+  readonly obligations?: {
+    readonly approval: readonly string[];
+    readonly stepUp?: readonly string[];
+    readonly ttlMs?: number;
+  };
 }
 
 /** The narrow hook the Cedar engine plugs into: one decision per (caller, tool, arguments).

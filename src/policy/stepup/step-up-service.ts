@@ -3,7 +3,9 @@
 // short-lived marker bound to that principal *and* that credential (the session id), so a stolen
 // cookie from another session or another user's session never inherits it. The TOTP check consumes
 // the code's time step (RFC 6238 §5.2: a code is accepted at most once), so a replayed code is
-// refused. Markers live in memory: a restart or another replica asks again (fail closed).
+// refused. Markers live in memory: a restart or another replica asks again (fail closed); that is
+// the documented trade-off (a step-up lasts minutes, so a replica asking again costs one TOTP code).
+// Only console sessions can step up; other credentials are told step-up needs an interactive user.
 //
 // In the pipeline, `context` hands the completed factors to the decision point
 // (context.credential.stepUp) and `authorize` wraps the authorize stage: a refusal names how to step
@@ -61,6 +63,19 @@ export interface StepUpService {
 
 const keyOf = (principalId: string, credentialId: string) => `${principalId}\u0000${credentialId}`;
 
+/** Only a local user's console session can step up: API keys, task tokens, IdP tokens and client
+ *  certificates carry no second factor airlock can ask for, so their callers are told so. */
+export function canStepUp(principal: RequestContext['principal']): boolean {
+  return principal?.credentialPrefix === 'session';
+}
+
+/** What a refused caller is told: how to step up, or that this credential never can. */
+export function stepUpHint(principal: RequestContext['principal']): string {
+  return canStepUp(principal)
+    ? `complete a step-up with POST ${STEP_UP_ROUTE} {"code": "<fresh TOTP code>"} in the same console session, then repeat the request`
+    : `step-up requires an interactive user: this credential cannot complete POST ${STEP_UP_ROUTE}; make the call from a local user's console session that has stepped up`;
+}
+
 export function createStepUpService(deps: StepUpServiceDeps): StepUpService {
   const now = deps.now ?? Date.now;
   const ttl = Math.min(deps.ttlMs ?? 10 * 60_000, MAX_STEP_UP_TTL_MS);
@@ -81,8 +96,6 @@ export function createStepUpService(deps: StepUpServiceDeps): StepUpService {
 
   const live = (ctx: RequestContext) =>
     ctx.principal ? marker(ctx.principal.id, ctx.principal.credentialId) : undefined;
-
-  const hint = `complete a step-up with POST ${STEP_UP_ROUTE} {"code": "<fresh TOTP code>"} in the same console session, then repeat the request`;
 
   return {
     marker,
@@ -122,7 +135,7 @@ export function createStepUpService(deps: StepUpServiceDeps): StepUpService {
             throw new AirlockError('step_up_required', {
               detail: err.detail,
               cause: err,
-              publicDetail: hint,
+              publicDetail: stepUpHint(ctx.principal),
             });
           }
           const last = [...ctx.trail].reverse().find((d) => d.stage === 'authorize');
@@ -130,7 +143,10 @@ export function createStepUpService(deps: StepUpServiceDeps): StepUpService {
           if (!o?.stepUp?.length) return;
           const m = live(ctx);
           if (!m)
-            throw new AirlockError('step_up_required', { detail: 'step-up expired', publicDetail: hint });
+            throw new AirlockError('step_up_required', {
+              detail: 'step-up expired',
+              publicDetail: stepUpHint(ctx.principal),
+            });
           // A policy's @ttl bounds how long ago the second factor may have been given.
           if (o.ttlMs !== undefined && now() - m.completedAt > o.ttlMs) {
             ctx.trail.push({
@@ -141,7 +157,7 @@ export function createStepUpService(deps: StepUpServiceDeps): StepUpService {
             });
             throw new AirlockError('step_up_required', {
               detail: 'step-up older than the policy @ttl',
-              publicDetail: hint,
+              publicDetail: stepUpHint(ctx.principal),
             });
           }
           ctx.trail.push({
