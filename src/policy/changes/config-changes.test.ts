@@ -97,6 +97,34 @@ describe('config changes on a running node', () => {
     );
   });
 
+  test('planConfigChange: models and upstreams live; an embedded upstream change waits for a restart', () => {
+    const up = (name: string, port: number) => ({
+      name,
+      kind: 'openai',
+      baseUrl: `http://127.0.0.1:${port}`,
+    });
+    const route = (alias: string, upstream: string) => ({ alias, targets: [{ upstream, model: 'm' }] });
+    const before = parseConfig({ ...base, upstreams: [up('a', 1)], models: [route('x', 'a')] });
+    const live = planConfigChange(
+      before,
+      parseConfig({
+        ...base,
+        upstreams: [up('a', 1), up('b', 2)],
+        models: [route('x', 'a'), route('y', 'b')],
+      }),
+    );
+    assert.deepEqual(live, { live: ['models', 'upstreams'], restart: [], refused: [] });
+    const embedded = planConfigChange(
+      before,
+      parseConfig({
+        ...base,
+        upstreams: [up('a', 1), { name: 'w', kind: 'embedded', worker: { modelPath: 'm.gguf' } }],
+        models: [route('x', 'a'), route('y', 'w')],
+      }),
+    );
+    assert.deepEqual(embedded, { live: [], restart: ['models', 'upstreams'], refused: [] });
+  });
+
   test('applied: live fields reach subscribers at once; restart fields are pending until reverted', () => {
     const events: string[] = [];
     const c = createConfigChanges({ started, onEvent: (e) => events.push(`${e.type}:${e.paths.join(',')}`) });

@@ -79,7 +79,8 @@ export function planConfigChange(before: unknown, after: unknown): ConfigPlan {
   for (const p of changedPaths(before, after)) {
     const s = section(p);
     if (REFUSED_CONFIG_SECTIONS.has(s)) refused.push(p);
-    else if (s === 'upstreams' && embeddedChanged) restart.push(p);
+    // A worker process starts with the node; the routes that may name it wait for it too.
+    else if ((s === 'upstreams' || s === 'models') && embeddedChanged) restart.push(p);
     else if (LIVE_CONFIG_SECTIONS.has(s)) live.push(p);
     else restart.push(p);
   }
