@@ -73,7 +73,7 @@ function bench(name: string, fn: () => void, iterations: number): number {
 }
 
 console.log(
-  `dlp-scan: ${engine.detectors.length} detectors, prefilter set of ${engine.prefilter.set.size} patterns`,
+  `dlp-scan: ${engine.detectors.length} detectors, prefilter sets of ${engine.prefilter.size} patterns`,
 );
 console.log(
   `dirty prompt (${dirty[0]!.length} chars): ${engine

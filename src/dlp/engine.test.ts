@@ -14,7 +14,8 @@ describe('engine', () => {
   test('compiles every rule once; every regex (and the prefilter set) is RE2', () => {
     assert.ok(engine.detectors.length >= 150 + 10);
     for (const d of engine.detectors) for (const re of d.regexes) assert.ok(re instanceof RE2, d.id);
-    assert.ok(engine.prefilter.set instanceof RE2.Set);
+    assert.equal(engine.prefilter.sets.length, 2);
+    for (const set of engine.prefilter.sets) assert.ok(set instanceof RE2.Set);
   });
 
   test('scan: every built-in positive example is found by the full engine (prefilter included)', () => {

@@ -1,15 +1,29 @@
-// One multi-pattern pass that decides which detectors may match: every keyword literal (matched
-// case-insensitively) and every keyword-less detector's trigger pattern go into a single RE2.Set,
-// so the cost of a clean text does not grow with the number of rules.
+// Two multi-pattern passes decide which detectors may match, so the cost of a clean text does not
+// grow with the number of rules: the keywords (matched case-insensitively) in one Aho–Corasick pass
+// (keyword-automaton.ts), and every keyword-less detector's trigger pattern in one RE2.Set. Not one set of everything: a set must read the whole text and report every pattern,
+// and its DFA state is the combination of everything still live; literals mixed with counted-
+// repetition triggers (phone numbers, cards) made those combinations explode on text dense with
+// findings (issue 7: ~2.9 ms per 16 KB of fresh eval-corpus text for the prefilter alone).
 import RE2 from 're2';
+import { createKeywordAutomaton, type KeywordAutomaton } from './keyword-automaton.ts';
 import type { Detector } from './types.ts';
 
 export interface Prefilter {
   /** Indices (into the detector list) of the detectors worth running on `text` (a string or its
    *  UTF-8 bytes: the engine passes the Buffer it already made, saving a conversion). */
   candidates(text: string | Buffer): number[];
-  /** The compiled set (exposed so tests can check it is RE2). */
-  readonly set: InstanceType<typeof RE2.Set>;
+  /** The compiled RE2 sets: keywords (run instead of the automaton on text holding U+212A or
+   *  U+017F, and always for non-ASCII keywords), then triggers (exposed so tests can check them). */
+  readonly sets: readonly InstanceType<typeof RE2.Set>[];
+  /** Patterns in all sets. */
+  readonly size: number;
+}
+
+const KELVIN = Buffer.from('\u212a', 'utf8');
+const LONG_S = Buffer.from('\u017f', 'utf8');
+/** RE2's case folding matches U+212A as `k` and U+017F as `s`; the automaton folds ASCII only. */
+function hasFoldHazard(bytes: Buffer): boolean {
+  return bytes.includes(KELVIN) || bytes.includes(LONG_S);
 }
 
 function escapeLiteral(s: string): string {
@@ -20,46 +34,70 @@ export function createPrefilter(
   detectors: readonly Detector[],
   extraTriggers: readonly string[] = [],
 ): Prefilter {
-  const sources: string[] = [];
-  const targets: number[][] = [];
+  const keywordSources: string[] = [];
+  const keywordTargets: number[][] = [];
+  const triggerSources: string[] = [];
+  const triggerTargets: number[][] = [];
   const byKeyword = new Map<string, number>();
   detectors.forEach((d, i) => {
     if (d.trigger !== undefined) {
-      sources.push(d.trigger);
-      targets.push([i]);
+      triggerSources.push(d.trigger);
+      triggerTargets.push([i]);
     }
     for (const k of d.keywords) {
       let slot = byKeyword.get(k);
       if (slot === undefined) {
-        slot = sources.length;
+        slot = keywordSources.length;
         byKeyword.set(k, slot);
-        sources.push(`(?i:${escapeLiteral(k)})`);
-        targets.push([]);
+        keywordSources.push(`(?i:${escapeLiteral(k)})`);
+        keywordTargets.push([]);
       }
-      targets[slot]!.push(i);
+      keywordTargets[slot]!.push(i);
     }
   });
   // Extra triggers map to pseudo-detector indices after the real ones.
   extraTriggers.forEach((t, j) => {
-    sources.push(t);
-    targets.push([detectors.length + j]);
+    triggerSources.push(t);
+    triggerTargets.push([detectors.length + j]);
   });
   // A large budget so the DFA never runs out of memory and silently degrades on long inputs.
-  const set = new RE2.Set(sources, 'u', { maxMem: 256 * 1024 * 1024 });
+  const options = { maxMem: 256 * 1024 * 1024 };
+  const keywordSet = keywordSources.length > 0 ? new RE2.Set(keywordSources, 'u', options) : undefined;
+  const triggerSet = triggerSources.length > 0 ? new RE2.Set(triggerSources, 'u', options) : undefined;
+  // The automaton takes the printable-ASCII keywords; any other keyword stays with the RE2 set.
+  const keywords = [...byKeyword.keys()];
+  const asciiSlots = keywords.flatMap((k, slot) => (/^[\x20-\x7e]+$/.test(k) ? [slot] : []));
+  const automaton: KeywordAutomaton | undefined =
+    asciiSlots.length > 0 ? createKeywordAutomaton(asciiSlots.map((s) => keywords[s]!)) : undefined;
+  const otherSlots = keywords.flatMap((_, slot) => (asciiSlots.includes(slot) ? [] : [slot]));
+  const otherSources = otherSlots.map((slot) => keywordSources[slot]!);
+  const otherSet = otherSources.length > 0 ? new RE2.Set(otherSources, 'u', options) : undefined;
   // Scratch marks, reset after each (synchronous) call: no allocation per scan.
   const seen = new Uint8Array(detectors.length + extraTriggers.length);
   return {
-    set,
+    sets: [keywordSet, triggerSet].filter((s) => s !== undefined),
+    size: keywordSources.length + triggerSources.length,
     candidates(text: string | Buffer): number[] {
       const out: number[] = [];
-      for (const slot of set.match(text)) {
-        for (const i of targets[slot]!) {
+      const mark = (targets: readonly number[]) => {
+        for (const i of targets) {
           if (seen[i] === 0) {
             seen[i] = 1;
             out.push(i);
           }
         }
+      };
+      const bytes = typeof text === 'string' ? Buffer.from(text, 'utf8') : text;
+      if (keywordSet !== undefined) {
+        if (automaton === undefined || hasFoldHazard(bytes)) {
+          for (const slot of keywordSet.match(bytes)) mark(keywordTargets[slot]!);
+        } else {
+          for (const j of automaton.scan(bytes)) mark(keywordTargets[asciiSlots[j]!]!);
+          if (otherSet !== undefined)
+            for (const j of otherSet.match(bytes)) mark(keywordTargets[otherSlots[j]!]!);
+        }
       }
+      if (triggerSet !== undefined) for (const slot of triggerSet.match(bytes)) mark(triggerTargets[slot]!);
       for (const i of out) seen[i] = 0;
       return out.sort((a, b) => a - b);
     },

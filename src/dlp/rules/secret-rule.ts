@@ -238,6 +238,9 @@ function closingParen(source: string, open: number): number {
   return -1;
 }
 
+/** `[class]{m,n}` over ASCII only (no negation, escapes or non-ASCII): one byte per character. */
+const ASCII_CLASS_RUN = /^(\[(?!\^)[\x20-\x5b\x5d-\x7e]+\])\{(\d+),(\d+)\}$/;
+
 function twoPhaseSearcher(pattern: string): Searcher | undefined {
   const at = pattern.indexOf('(?P<secret>');
   if (at < 0) {
@@ -250,7 +253,18 @@ function twoPhaseSearcher(pattern: string): Searcher | undefined {
   if (close < 0) return undefined;
   const body = pattern.slice(at + '(?P<secret>'.length, close);
   const rest = pattern.slice(close + 1);
-  const search = compilePattern(pattern.replace('(?P<secret>', '(?:'), 'g');
+  // A secret that ends the pattern and is one ASCII class repeated `{m,n}` (`[A-Za-z0-9_+/=.~-]
+  // {16,256}`): search with `{m,}` and keep the first n bytes. Same matches — the secret is greedy
+  // and last, so the prefix path RE2 prefers is the same and the bounded secret is the first n
+  // bytes of the unbounded one — but no counted repetition for the DFA: every position inside the
+  // count was a DFA state of its own, and on text dense with findings those kept being built anew
+  // (issue 7: generic-api-key-assignment ~3x cheaper on fresh eval-corpus text).
+  // (Not under a bare `(?i)`: folding would let a class letter match a multi-byte character.)
+  const tail = rest === '' && !/\(\?[a-zA-Z]*\)/.test(prefix) ? ASCII_CLASS_RUN.exec(body) : null;
+  const clip = tail !== null && Number(tail[3]) >= 32 ? Number(tail[3]) : undefined;
+  const searched =
+    clip === undefined ? pattern.replace('(?P<secret>', '(?:') : `${prefix}(?:${tail![1]}{${tail![2]},})`;
+  const search = compilePattern(searched, 'g');
   // Locating the secret inside the short match: three sticky `test`s (no captures, ~0.3 µs each)
   // find where the prefix ends, where the secret ends, and check the rest completes the match;
   // a capture search (`locate`, ~5 µs through the binding) settles the rare case they disagree.
@@ -283,7 +297,8 @@ function twoPhaseSearcher(pattern: string): Searcher | undefined {
           const pre = g?.['pre']?.length ?? 0;
           const secret = g?.['secret'];
           span = secret === undefined ? [0, m[0].length] : [pre, pre + secret.length];
-        }
+          if (secret !== undefined && clip !== undefined) span[1] = Math.min(span[1], pre + clip);
+        } else if (clip !== undefined) span[1] = Math.min(span[1], span[0] + clip);
         const start = m.index + span[0];
         const end = m.index + span[1];
         search.lastIndex = Math.max(end, m.index + 1);
