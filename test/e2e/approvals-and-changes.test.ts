@@ -4,7 +4,7 @@
 // - a policy change is a proposal; its author cannot approve it, a second admin can, and the new
 //   policy is in force at once.
 import assert from 'node:assert/strict';
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { type ChildProcess, execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,8 +14,8 @@ import { stringify } from 'yaml';
 import { policyConfigSchema } from '../../src/policy/config.ts';
 import { policySourceText } from '../../src/policy/privilege-plane.ts';
 import { type MockOpenAiUpstream, startMockOpenAiUpstream } from '../helpers/mock-openai-upstream.ts';
+import { BIN, createKey, startServe, stopServe } from '../helpers/serve-harness.ts';
 
-const BIN = new URL('../../bin/airlock.js', import.meta.url).pathname;
 const run = promisify(execFile);
 
 const GUARD_POLICY = `
@@ -55,46 +55,18 @@ describe('approvals and two-person changes', () => {
         policy: { policies: GUARD_POLICY },
       }),
     );
-    const key = async (...extra: string[]) =>
-      JSON.parse(
-        (
-          await run(process.execPath, [
-            BIN,
-            'keys',
-            'create',
-            '--config',
-            config,
-            '--ttl',
-            '1h',
-            '--json',
-            ...extra,
-          ])
-        ).stdout,
-      ).key as string;
+    const key = (...extra: string[]) => createKey(config, ...extra);
     clientKey = await key('--owner', 'app', '--models', 'guarded,open');
     adminA = await key('--owner', 'alice', '--admin');
     adminB = await key('--owner', 'bob', '--admin');
-    child = spawn(process.execPath, [BIN, 'serve', '--config', config], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const ready = await new Promise<{ client: string; admin: string }>((resolve, reject) => {
-      let buf = '';
-      child.stdout!.on('data', (d: Buffer) => {
-        buf += d.toString();
-        const line = buf.split('\n').find((l) => l.includes('"msg":"airlock ready"'));
-        if (line) resolve(JSON.parse(line));
-      });
-      child.on('exit', (code) => reject(new Error(`serve exited ${code}: ${buf}`)));
-    });
-    url = ready.client;
-    adminUrl = ready.admin;
+    const served = await startServe(config);
+    child = served.child;
+    url = served.client;
+    adminUrl = served.admin;
   });
 
   after(async () => {
-    if (child.exitCode === null) {
-      child.kill('SIGTERM');
-      await new Promise((r) => child.on('exit', r));
-    }
+    await stopServe(child);
     await upstream.close();
     rmSync(dir, { recursive: true, force: true });
   });

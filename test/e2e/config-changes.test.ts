@@ -3,7 +3,7 @@
 // request, its restart-only part (approvals) is reported as restartRequired with the field paths, on
 // /readyz (still ready) and by `airlock doctor` offline; every step is in the audit log.
 import assert from 'node:assert/strict';
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { type ChildProcess, execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,8 +11,8 @@ import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import { stringify } from 'yaml';
 import { type MockOpenAiUpstream, startMockOpenAiUpstream } from '../helpers/mock-openai-upstream.ts';
+import { BIN, createKey, startServe, stopServe } from '../helpers/serve-harness.ts';
 
-const BIN = new URL('../../bin/airlock.js', import.meta.url).pathname;
 const run = promisify(execFile);
 
 describe('config changes: live where safe, restart reported where not', () => {
@@ -41,22 +41,7 @@ describe('config changes: live where safe, restart reported where not', () => {
         models: [{ alias: 'open', targets: [{ upstream: 'mock', model: 'y' }] }],
       };
       writeFileSync(config, stringify(doc));
-      const key = async (...extra: string[]) =>
-        JSON.parse(
-          (
-            await run(process.execPath, [
-              BIN,
-              'keys',
-              'create',
-              '--config',
-              config,
-              '--ttl',
-              '1h',
-              '--json',
-              ...extra,
-            ])
-          ).stdout,
-        ).key as string;
+      const key = (...extra: string[]) => createKey(config, ...extra);
       clientKey = await key('--owner', 'app', '--models', 'open,second');
       adminA = await key('--owner', 'alice', '--admin');
       adminB = await key('--owner', 'bob', '--admin');
@@ -66,29 +51,13 @@ describe('config changes: live where safe, restart reported where not', () => {
   );
 
   async function serve() {
-    child = spawn(process.execPath, [BIN, 'serve', '--config', config], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const ready = await new Promise<{ client: string; admin: string }>((resolve, reject) => {
-      let buf = '';
-      child.stderr!.on('data', (d: Buffer) => {
-        buf += d.toString();
-      });
-      child.stdout!.on('data', (d: Buffer) => {
-        buf += d.toString();
-        const line = buf.split('\n').find((l) => l.includes('"msg":"airlock ready"'));
-        if (line) resolve(JSON.parse(line));
-      });
-      child.on('exit', (code) => reject(new Error(`serve exited ${code}: ${buf}`)));
-    });
-    url = ready.client;
-    adminUrl = ready.admin;
+    const served = await startServe(config);
+    child = served.child;
+    url = served.client;
+    adminUrl = served.admin;
   }
   async function stop() {
-    if (child.exitCode === null) {
-      child.kill('SIGTERM');
-      await new Promise((r) => child.on('exit', r));
-    }
+    await stopServe(child);
   }
   const readiness = async () => {
     const res = await fetch(`${url}/readyz`);

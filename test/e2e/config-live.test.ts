@@ -4,17 +4,14 @@
 // alias on a second loopback upstream is listed and served at once; a new upstream is still held to
 // custody, and one the running egress policy does not allow is refused when proposed.
 import assert from 'node:assert/strict';
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { promisify } from 'node:util';
 import { stringify } from 'yaml';
 import { type MockOpenAiUpstream, startMockOpenAiUpstream } from '../helpers/mock-openai-upstream.ts';
-
-const BIN = new URL('../../bin/airlock.js', import.meta.url).pathname;
-const run = promisify(execFile);
+import { createKey, startServe, stopServe } from '../helpers/serve-harness.ts';
 
 describe('config changes applied live: DLP and models', () => {
   let dir: string;
@@ -29,7 +26,6 @@ describe('config changes applied live: DLP and models', () => {
   let adminA: string;
   let adminB: string;
   let doc: Record<string, unknown>;
-  let logs = '';
 
   before(
     async () => {
@@ -57,51 +53,21 @@ describe('config changes applied live: DLP and models', () => {
         models: [{ alias: 'open', targets: [{ upstream: 'mock', model: 'y' }] }],
       };
       writeFileSync(config, stringify(doc));
-      const key = async (...extra: string[]) =>
-        JSON.parse(
-          (
-            await run(process.execPath, [
-              BIN,
-              'keys',
-              'create',
-              '--config',
-              config,
-              '--ttl',
-              '1h',
-              '--json',
-              ...extra,
-            ])
-          ).stdout,
-        ).key as string;
+      const key = (...extra: string[]) => createKey(config, ...extra);
       clientKey = await key('--owner', 'app', '--models', 'open,second,third');
       adminA = await key('--owner', 'alice', '--admin');
       adminB = await key('--owner', 'bob', '--admin');
-      child = spawn(process.execPath, [BIN, 'serve', '--config', config], {
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      const ready = await new Promise<{ client: string; admin: string }>((resolve, reject) => {
-        child.stderr!.on('data', (d: Buffer) => {
-          logs += d.toString();
-        });
-        child.stdout!.on('data', (d: Buffer) => {
-          logs += d.toString();
-          const line = logs.split('\n').find((l) => l.includes('"msg":"airlock ready"'));
-          if (line) resolve(JSON.parse(line));
-        });
-        child.on('exit', (code) => reject(new Error(`serve exited ${code}: ${logs}`)));
-      });
-      url = ready.client;
-      adminUrl = ready.admin;
+      const served = await startServe(config);
+      child = served.child;
+      url = served.client;
+      adminUrl = served.admin;
     },
     { timeout: 180_000 },
   );
 
   after(
     async () => {
-      if (child.exitCode === null) {
-        child.kill('SIGTERM');
-        await new Promise((r) => child.on('exit', r));
-      }
+      await stopServe(child);
       await Promise.all([upstream.close(), second.close(), third.close()]);
       rmSync(dir, { recursive: true, force: true });
     },

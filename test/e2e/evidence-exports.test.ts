@@ -3,7 +3,7 @@
 // sends one OpenTelemetry trace (a server span plus one span per pipeline stage) to a collector on
 // loopback — the collector's address allowed by the egress policy because the config names it.
 import assert from 'node:assert/strict';
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { type ChildProcess, execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -13,8 +13,8 @@ import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import { stringify } from 'yaml';
 import { type MockOpenAiUpstream, startMockOpenAiUpstream } from '../helpers/mock-openai-upstream.ts';
+import { BIN, createKey, startServe, stopServe } from '../helpers/serve-harness.ts';
 
-const BIN = new URL('../../bin/airlock.js', import.meta.url).pathname;
 const run = promisify(execFile);
 
 interface OtlpSpan {
@@ -64,41 +64,14 @@ describe('audit exports and traces through airlock serve', () => {
         tracing: { endpoint: `http://127.0.0.1:${otlpPort}/v1/traces`, interval: '100ms' },
       }),
     );
-    key = JSON.parse(
-      (
-        await run(process.execPath, [
-          BIN,
-          'keys',
-          'create',
-          '--config',
-          config,
-          '--owner',
-          'exp',
-          '--ttl',
-          '1h',
-          '--json',
-        ])
-      ).stdout,
-    ).key;
-    child = spawn(process.execPath, [BIN, 'serve', '--config', config], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    url = await new Promise<string>((resolve, reject) => {
-      let buf = '';
-      child.stdout!.on('data', (d: Buffer) => {
-        buf += d.toString();
-        const line = buf.split('\n').find((l) => l.includes('"msg":"airlock ready"'));
-        if (line) resolve(JSON.parse(line).client as string);
-      });
-      child.on('exit', (code) => reject(new Error(`serve exited ${code}: ${buf}`)));
-    });
+    key = await createKey(config, '--owner', 'exp');
+    const served = await startServe(config);
+    child = served.child;
+    url = served.client;
   });
 
   after(async () => {
-    if (child.exitCode === null) {
-      child.kill('SIGTERM');
-      await new Promise((r) => child.on('exit', r));
-    }
+    await stopServe(child);
     collector.close();
     await upstream.close();
     rmSync(dir, { recursive: true, force: true });

@@ -5,20 +5,19 @@
 // POST /api/orders/orders and an agent calling orders__createOrder over /mcp meet the same
 // policies (a forbid on the arguments refuses both) and leave audit entries with the same action.
 import assert from 'node:assert/strict';
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { promisify } from 'node:util';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { McpError, UrlElicitationRequiredError } from '@modelcontextprotocol/sdk/types.js';
 import { stringify } from 'yaml';
 import { FIXTURES, SERVICE_TOKEN, TEST_POLICIES } from '../fixtures/apis/harness.ts';
 import { type OrdersService, startOrdersService } from '../fixtures/apis/orders-service.ts';
+import { createKey, startServe, stopServe } from '../helpers/serve-harness.ts';
 
-const BIN = new URL('../../bin/airlock.js', import.meta.url).pathname;
 // Listing orders is a GET (permitted by orders-app.read) that also needs a human's approval.
 const LIST_NEEDS_APPROVAL = `
 @id("orders-app.list-approved")
@@ -26,7 +25,6 @@ const LIST_NEEDS_APPROVAL = `
 permit (principal == Airlock::ServiceAccount::"orders-app", action == Airlock::Action::"api/call",
         resource == Airlock::ApiOperation::"orders__listOrders");
 `;
-const run = promisify(execFile);
 
 interface Step {
   stage: string;
@@ -76,50 +74,19 @@ describe('/api operations as MCP tools: one policy, one audit story', () => {
         policy: { policies: `${TEST_POLICIES}\n${LIST_NEEDS_APPROVAL}` },
       }),
     );
-    const key = async (...extra: string[]) =>
-      JSON.parse(
-        (
-          await run(process.execPath, [
-            BIN,
-            'keys',
-            'create',
-            '--config',
-            config,
-            '--ttl',
-            '1h',
-            '--json',
-            ...extra,
-          ])
-        ).stdout,
-      ).key as string;
+    const key = (...extra: string[]) => createKey(config, ...extra);
     appKey = await key('--owner', 'orders-app');
     intruderKey = await key('--owner', 'intruder');
     adminKey = await key('--owner', 'auditor', '--admin');
-    child = spawn(process.execPath, [BIN, 'serve', '--config', config], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const ready = await new Promise<{ client: string; admin: string }>((resolve, reject) => {
-      let buf = '';
-      child.stdout!.on('data', (d: Buffer) => {
-        buf += d.toString();
-        const line = buf.split('\n').find((l) => l.includes('"msg":"airlock ready"'));
-        if (line) resolve(JSON.parse(line));
-      });
-      child.stderr!.on('data', (d: Buffer) => {
-        buf += d.toString();
-      });
-      child.on('exit', (code) => reject(new Error(`serve exited ${code}: ${buf}`)));
-    });
-    url = ready.client;
-    adminUrl = ready.admin;
+    const served = await startServe(config);
+    child = served.child;
+    url = served.client;
+    adminUrl = served.admin;
   });
 
   after(async () => {
     await Promise.all(clients.map((c) => c.close().catch(() => {})));
-    if (child.exitCode === null) {
-      child.kill('SIGTERM');
-      await new Promise((r) => child.on('exit', r));
-    }
+    await stopServe(child);
     await orders.close();
     rmSync(dir, { recursive: true, force: true });
   });

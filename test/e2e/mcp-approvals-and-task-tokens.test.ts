@@ -9,12 +9,11 @@
 //   it sees and calls, the audit entry carries the act chain and task id, and once the task is
 //   revoked the token is refused with an RFC 6750 / RFC 9728 challenge.
 import assert from 'node:assert/strict';
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { promisify } from 'node:util';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { ErrorCode, McpError, UrlElicitationRequiredError } from '@modelcontextprotocol/sdk/types.js';
@@ -22,10 +21,9 @@ import * as jose from 'jose';
 import { stringify } from 'yaml';
 import { checksummed } from '../../src/dlp/rules/synth.ts';
 import { FIXTURE_SERVER } from '../fixtures/mcp/harness.ts';
+import { createKey, startServe, stopServe } from '../helpers/serve-harness.ts';
 import { idpKeys, jwksOf, writeJwksFile } from '../security/identity-fixtures.ts';
 
-const BIN = new URL('../../bin/airlock.js', import.meta.url).pathname;
-const run = promisify(execFile);
 const RESOURCE = 'https://airlock.test/mcp';
 const CONTENT_SERVER = join(import.meta.dirname, '../fixtures/mcp/content-server.ts');
 const CONTENT_SECRET = checksummed('ghp_', 'e2e-content-secret');
@@ -104,48 +102,20 @@ describe('MCP approvals by URL elicitation, and agents with task tokens', () => 
         policy: { policies: POLICY },
       }),
     );
-    const key = async (...extra: string[]) =>
-      JSON.parse(
-        (
-          await run(process.execPath, [
-            BIN,
-            'keys',
-            'create',
-            '--config',
-            config,
-            '--ttl',
-            '1h',
-            '--json',
-            ...extra,
-          ])
-        ).stdout,
-      ).key as string;
+    const key = (...extra: string[]) => createKey(config, ...extra);
     appKey = await key('--owner', 'app');
     otherKey = await key('--owner', 'other-app');
     agentKey = await key('--owner', 'agent-bot');
     adminA = await key('--owner', 'alice-admin', '--admin');
-    child = spawn(process.execPath, [BIN, 'serve', '--config', config], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const ready = await new Promise<{ client: string; admin: string }>((resolve, reject) => {
-      let buf = '';
-      child.stdout!.on('data', (d: Buffer) => {
-        buf += d.toString();
-        const line = buf.split('\n').find((l) => l.includes('"msg":"airlock ready"'));
-        if (line) resolve(JSON.parse(line));
-      });
-      child.on('exit', (code) => reject(new Error(`serve exited ${code}: ${buf}`)));
-    });
-    url = ready.client;
-    adminUrl = ready.admin;
+    const served = await startServe(config);
+    child = served.child;
+    url = served.client;
+    adminUrl = served.admin;
   });
 
   after(async () => {
     await Promise.all(clients.map((c) => c.close().catch(() => {})));
-    if (child.exitCode === null) {
-      child.kill('SIGTERM');
-      await new Promise((r) => child.on('exit', r));
-    }
+    await stopServe(child);
     rmSync(dir, { recursive: true, force: true });
   });
 

@@ -2,7 +2,7 @@
 // ended from the CLI is refused by the serving gateway on the token's next use — the revocation
 // travels through the store, not through the process that made it.
 import assert from 'node:assert/strict';
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { type ChildProcess, execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,22 +10,10 @@ import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import { stringify } from 'yaml';
 import { type MockOpenAiUpstream, startMockOpenAiUpstream } from '../helpers/mock-openai-upstream.ts';
+import { BIN, createKey, startServe } from '../helpers/serve-harness.ts';
 
 const run = promisify(execFile);
-const BIN = new URL('../../bin/airlock.js', import.meta.url).pathname;
 const airlock = (args: string[]) => run(process.execPath, [BIN, ...args], { env: { ...process.env } });
-
-function waitForLine(child: ChildProcess, pattern: RegExp): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let buf = '';
-    child.on('exit', (code) => reject(new Error(`serve exited (${code}):\n${buf}`)));
-    child.stdout!.on('data', (d: Buffer) => {
-      buf += d.toString();
-      const line = buf.split('\n').find((l) => pattern.test(l));
-      if (line) resolve(line);
-    });
-  });
-}
 
 describe('airlock tasks', () => {
   let dir: string;
@@ -55,25 +43,10 @@ describe('airlock tasks', () => {
   });
 
   test('tasks revoke ends a task the running gateway then refuses; tasks list shows it', async () => {
-    const key = JSON.parse(
-      (
-        await airlock([
-          'keys',
-          'create',
-          '--config',
-          configPath,
-          '--owner',
-          'agent-app',
-          '--ttl',
-          '1h',
-          '--json',
-        ])
-      ).stdout,
-    ).key as string;
-    serve = spawn(process.execPath, [BIN, 'serve', '--config', configPath], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const url = JSON.parse(await waitForLine(serve, /"msg":"airlock ready"/)).client as string;
+    const key = await createKey(configPath, '--owner', 'agent-app');
+    const served = await startServe(configPath);
+    serve = served.child;
+    const url = served.client;
     const tokenRes = await fetch(`${url}/oauth/token`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
