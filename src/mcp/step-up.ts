@@ -32,21 +32,12 @@ export class McpStepUpRequiredError extends AirlockError implements RpcShapedErr
   }
 }
 
-/** Wraps the /mcp authorize stage: step-up context checks and trail (the service's wrapper), and a
- *  refusal shaped for JSON-RPC clients. */
+/** Wraps the /mcp authorize stage with the service's step-up wrapper (context checks and trail),
+ *  its refusals shaped for JSON-RPC clients. */
 export function mcpStepUp(stepUp: StepUpService): (authorize: Stage) => Stage {
-  return (authorize) => {
-    const inner = stepUp.authorize(authorize);
-    return {
-      name: inner.name,
-      async run(ctx) {
-        try {
-          await inner.run(ctx);
-        } catch (err) {
-          if (!(err instanceof AirlockError) || err.code !== 'step_up_required') throw err;
-          throw new McpStepUpRequiredError(err, canStepUp(ctx.principal));
-        }
-      },
-    };
-  };
+  return (authorize) =>
+    stepUp.authorize(
+      authorize,
+      (refusal, ctx) => new McpStepUpRequiredError(refusal, canStepUp(ctx.principal)),
+    );
 }

@@ -57,9 +57,13 @@ export interface StepUpService {
   marker(principalId: string, credentialId: string): StepUpMarker | undefined;
   /** Pass (merged) as `context` to the authorize stage. */
   context(ctx: RequestContext): Partial<DecisionContext>;
-  /** Wraps the authorize stage (keeps its name). */
-  authorize(inner: Stage): Stage;
+  /** Wraps the authorize stage (keeps its name). Every step_up_required it throws goes through
+   *  `shape` first when given (a surface that answers refusals in its own protocol, as /mcp does). */
+  authorize(inner: Stage, shape?: StepUpRefusalShape): Stage;
 }
+
+/** Turns the service's step_up_required refusal into the error a surface throws instead. */
+export type StepUpRefusalShape = (refusal: AirlockError, ctx: RequestContext) => Error;
 
 const keyOf = (principalId: string, credentialId: string) => `${principalId}\u0000${credentialId}`;
 
@@ -124,7 +128,8 @@ export function createStepUpService(deps: StepUpServiceDeps): StepUpService {
       const base = credentialContext(ctx.principal);
       return { credential: { ...base, kind: base?.kind ?? 'api-key', stepUp: m.factors } };
     },
-    authorize(inner) {
+    authorize(inner, shape) {
+      const refuse = (ctx: RequestContext, refusal: AirlockError) => (shape ? shape(refusal, ctx) : refusal);
       return {
         name: inner.name,
         async run(ctx) {
@@ -132,21 +137,27 @@ export function createStepUpService(deps: StepUpServiceDeps): StepUpService {
             await inner.run(ctx);
           } catch (err) {
             if (!(err instanceof AirlockError) || err.code !== 'step_up_required') throw err;
-            throw new AirlockError('step_up_required', {
-              detail: err.detail,
-              cause: err,
-              publicDetail: stepUpHint(ctx.principal),
-            });
+            throw refuse(
+              ctx,
+              new AirlockError('step_up_required', {
+                detail: err.detail,
+                cause: err,
+                publicDetail: stepUpHint(ctx.principal),
+              }),
+            );
           }
           const last = [...ctx.trail].reverse().find((d) => d.stage === 'authorize');
           const o = last?.detail?.obligations as { stepUp?: string[]; ttlMs?: number } | undefined;
           if (!o?.stepUp?.length) return;
           const m = live(ctx);
           if (!m)
-            throw new AirlockError('step_up_required', {
-              detail: 'step-up expired',
-              publicDetail: stepUpHint(ctx.principal),
-            });
+            throw refuse(
+              ctx,
+              new AirlockError('step_up_required', {
+                detail: 'step-up expired',
+                publicDetail: stepUpHint(ctx.principal),
+              }),
+            );
           // A policy's @ttl bounds how long ago the second factor may have been given.
           if (o.ttlMs !== undefined && now() - m.completedAt > o.ttlMs) {
             ctx.trail.push({
@@ -155,10 +166,13 @@ export function createStepUpService(deps: StepUpServiceDeps): StepUpService {
               code: 'step_up_required',
               detail: { stepUp: o.stepUp, reason: 'step-up older than the policy @ttl' },
             });
-            throw new AirlockError('step_up_required', {
-              detail: 'step-up older than the policy @ttl',
-              publicDetail: stepUpHint(ctx.principal),
-            });
+            throw refuse(
+              ctx,
+              new AirlockError('step_up_required', {
+                detail: 'step-up older than the policy @ttl',
+                publicDetail: stepUpHint(ctx.principal),
+              }),
+            );
           }
           ctx.trail.push({
             stage: 'obligations',
