@@ -17,6 +17,7 @@ import type { RequestContext } from '../http/context.ts';
 import type { Stage } from '../http/pipeline.ts';
 import { type ApprovalService, argumentsHash } from '../policy/approvals/approval-service.ts';
 import type { ApprovalBinding, ApprovalRecord } from '../policy/approvals/types.ts';
+import { authorizedObligations } from '../policy/authorize-stage.ts';
 import type { DecisionContext } from '../policy/types.ts';
 import { RPC, type RpcShapedError } from './jsonrpc.ts';
 import { META_KEYS } from './revisions.ts';
@@ -109,10 +110,7 @@ export function createMcpApprovals(deps: McpApprovalsDeps): McpApprovals {
         await inner.run(ctx);
       } catch (err) {
         if (!(err instanceof AirlockError) || err.code !== 'approval_required') throw err;
-        const last = ctx.trail.findLast((d) => d.stage === 'authorize');
-        const obligations = last?.detail?.obligations as
-          | { approval?: readonly string[]; ttlMs?: number }
-          | undefined;
+        const obligations = authorizedObligations(ctx);
         const have = new Set(granted?.groups ?? []);
         const rec = await deps.approvals.request({
           binding,

@@ -17,7 +17,14 @@ import {
   modelEntity,
   principalEntity,
 } from './entities.ts';
-import type { Decision, DecisionContext, DecisionPoint, DecisionRequest, ModelAction } from './types.ts';
+import type {
+  Decision,
+  DecisionContext,
+  DecisionPoint,
+  DecisionRequest,
+  ModelAction,
+  Obligations,
+} from './types.ts';
 
 export interface PolicyAuthorizeStageDeps {
   readonly pdp: DecisionPoint;
@@ -56,6 +63,14 @@ export function decisionRequestFor(
     ...deps.context?.(ctx),
   };
   return { principal: principalEntity(principal), action, resource, context };
+}
+
+/** The obligations of this request's last authorize decision, as the stage below put them on the trail
+ *  (what an approval or step-up wrapper acts on after a refusal or an allow). */
+export function authorizedObligations(ctx: RequestContext): Partial<Obligations> | undefined {
+  return ctx.trail.findLast((d) => d.stage === 'authorize')?.detail?.obligations as
+    | Partial<Obligations>
+    | undefined;
 }
 
 export function createPolicyAuthorizeStage(deps: PolicyAuthorizeStageDeps): Stage {

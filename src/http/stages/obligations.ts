@@ -18,7 +18,7 @@
 import { AirlockError } from '../../errors.ts';
 import { type ApprovalService, argumentsHash } from '../../policy/approvals/approval-service.ts';
 import type { ApprovalBinding, ApprovalRecord } from '../../policy/approvals/types.ts';
-import { decisionRequestFor } from '../../policy/authorize-stage.ts';
+import { authorizedObligations, decisionRequestFor } from '../../policy/authorize-stage.ts';
 import type { BreakGlassService } from '../../policy/breakglass/breakglass-service.ts';
 import type { GrantRecord } from '../../policy/breakglass/types.ts';
 import type { StepUpService } from '../../policy/stepup/step-up-service.ts';
@@ -168,10 +168,7 @@ export function createObligationsStage(deps: ObligationsStageDeps): ObligationsS
           if (!(err instanceof AirlockError) || err.code !== 'approval_required') throw err;
           const binding = bindingFor(ctx);
           if (!binding) throw err;
-          const last = [...ctx.trail].reverse().find((d) => d.stage === 'authorize');
-          const obligations = last?.detail?.obligations as
-            | { approval?: string[]; ttlMs?: number }
-            | undefined;
+          const obligations = authorizedObligations(ctx);
           const granted = new Set(held.get(ctx)?.approval?.groups ?? []);
           const groups = (obligations?.approval ?? []).filter((g) => !granted.has(g));
           const rec = await deps.approvals.request({

@@ -14,6 +14,7 @@
 import { AirlockError } from '../../errors.ts';
 import type { RequestContext } from '../../http/context.ts';
 import type { Stage } from '../../http/pipeline.ts';
+import { authorizedObligations } from '../authorize-stage.ts';
 import { credentialContext } from '../entities.ts';
 import type { DecisionContext } from '../types.ts';
 
@@ -146,8 +147,7 @@ export function createStepUpService(deps: StepUpServiceDeps): StepUpService {
               }),
             );
           }
-          const last = [...ctx.trail].reverse().find((d) => d.stage === 'authorize');
-          const o = last?.detail?.obligations as { stepUp?: string[]; ttlMs?: number } | undefined;
+          const o = authorizedObligations(ctx);
           if (!o?.stepUp?.length) return;
           const m = live(ctx);
           if (!m)
