@@ -60,21 +60,8 @@ export function createBase64Finder(opts: Base64Options) {
   // Leftmost-longest over one character class: a match always starts at a token boundary (the
   // search resumes after each token), so no boundary group — and no capture — is needed.
   const re = compilePattern(`${base64Trigger(opts.minLength)}={0,2}`, 'g');
-  const minRun = Math.min(opts.minLength, 1000);
   return {
     regex: re,
-    /** Whether `bytes` hold a run that base64Trigger matches (one class run of at least minLength
-     *  bytes): a byte loop that stops at the first, in place of a prefilter pattern — a counted
-     *  repetition in the prefilter's RE2.Set multiplied its DFA states on text dense with findings. */
-    present(bytes: Uint8Array): boolean {
-      let run = 0;
-      for (let i = 0; i < bytes.length; i++) {
-        if (IN_CLASS[bytes[i]!] === 1) {
-          if (++run >= minRun) return true;
-        } else run = 0;
-      }
-      return false;
-    },
     /** Tokens in `p` that decode to text, skipping any that `skip(start, end)` (UTF-16 offsets)
      *  says is already reported: a matched key is not decoded and scanned a second time. */
     find(p: PreparedText, skip: (start: number, end: number) => boolean = () => false): DecodedPayload[] {

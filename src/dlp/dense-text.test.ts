@@ -1,14 +1,13 @@
-// Property tests for the issue 7 fast paths (text dense with findings): the keyword automaton, the
-// split prefilter, the base64 run check and the unbounded search of a trailing `{m,n}` secret each
-// give exactly what their plain RE2 reference gives, on the evaluation corpus and on random text
-// built to hit the edges (keywords in every case mix and at every offset, long runs, U+212A/U+017F).
+// Property tests for the issue 7 fast paths (text dense with findings): the split prefilter and the
+// unbounded search of a trailing `{m,n}` secret each give exactly what their plain RE2 reference
+// gives, on the evaluation corpus and on random text built to hit the
+// edges (keywords in every case mix, near misses, long runs around the bounds, U+212A/U+017F).
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import RE2 from 're2';
-import { base64Trigger, createBase64Finder } from './base64.ts';
+import { base64Trigger } from './base64.ts';
 import { createDlpEngine } from './engine.ts';
 import { generateCorpus } from './eval/corpus.ts';
-import { createKeywordAutomaton } from './keyword-automaton.ts';
 import { prepareText } from './prepared.ts';
 import { compilePattern, compileSecretRule, spans } from './rules/secret-rule.ts';
 import { secretRules } from './rules/secrets/index.ts';
@@ -26,7 +25,7 @@ function random(seed: number): () => number {
 const engine = createDlpEngine();
 const keywords = [...new Set(engine.detectors.flatMap((d) => d.keywords))];
 
-/** The prefilter as one RE2.Set of every keyword and trigger (before issue 7): the reference. */
+/** The prefilter as one RE2.Set of every keyword and trigger, base64's last (before issue 7). */
 function referenceCandidates(bytes: Buffer): number[] {
   const sources: string[] = [];
   const targets: number[][] = [];
@@ -40,6 +39,8 @@ function referenceCandidates(bytes: Buffer): number[] {
       targets.push([i]);
     }
   });
+  sources.push(base64Trigger(engine.config.base64.minLength));
+  targets.push([engine.detectors.length]);
   referenceSet ??= new RE2.Set(sources, 'u', { maxMem: 256 * 1024 * 1024 });
   return [...new Set(referenceSet.match(bytes).flatMap((s) => targets[s]!))].sort((a, b) => a - b);
 }
@@ -67,27 +68,6 @@ function plantedTexts(count: number, seed: number): string[] {
 }
 
 describe('dense text fast paths', () => {
-  test('keyword automaton: same keywords as an RE2.Set of (?i:keyword), at every offset and case', () => {
-    const automaton = createKeywordAutomaton(keywords);
-    const set = new RE2.Set(
-      keywords.map((k) => `(?i:${k.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&')})`),
-      'u',
-    );
-    let nonEmpty = 0;
-    for (const text of plantedTexts(3000, 11)) {
-      const bytes = Buffer.from(text, 'utf8');
-      const got = automaton.scan(bytes).sort((a, b) => a - b);
-      const want = set.match(bytes).sort((a, b) => a - b);
-      assert.deepEqual(got, want, JSON.stringify(text));
-      if (want.length > 0) nonEmpty++;
-    }
-    assert.ok(nonEmpty > 2000, 'the random texts must actually contain keywords');
-    // Overlapping keywords and one that is a suffix of another (failure links carry outputs).
-    const small = createKeywordAutomaton(['abcd', 'bc', 'cde', 'd']);
-    assert.deepEqual(small.scan(Buffer.from('xABCDE')).sort(), [0, 1, 2, 3]);
-    assert.deepEqual(small.scan(Buffer.from('abce')), [1]);
-  });
-
   test('prefilter: same candidates as one RE2.Set of keywords and triggers (corpus, random, U+212A/U+017F)', () => {
     const inputs = [
       ...[1, 2, 3].flatMap((seed) =>
@@ -104,25 +84,6 @@ describe('dense text fast paths', () => {
     }
     const kelvin = engine.prefilter.candidates('my to\u212Aen = x');
     assert.ok(kelvin.some((i) => engine.detectors[i]!.id === 'generic-api-key-assignment'));
-  });
-
-  test('base64 present(): true exactly when the base64 trigger pattern matches', () => {
-    const finder = createBase64Finder({ enabled: true, minLength: 24, maxDecodedBytes: 4096 } as never);
-    const trigger = new RE2(base64Trigger(24), 'u');
-    const next = random(5);
-    const alphabet = ['a', 'Z', '9', '+', '/', '_', '-', '=', ' ', '.', 'é'];
-    let hits = 0;
-    for (let t = 0; t < 3000; t++) {
-      let s = '';
-      const n = Math.floor(next() * 80);
-      for (let i = 0; i < n; i++)
-        s += next() < 0.9 ? alphabet[Math.floor(next() * 7)] : alphabet[7 + Math.floor(next() * 4)];
-      const bytes = Buffer.from(s, 'utf8');
-      const want = trigger.test(bytes);
-      assert.equal(finder.present(bytes), want, JSON.stringify(s));
-      if (want) hits++;
-    }
-    assert.ok(hits > 300 && hits < 2700, `both outcomes must occur (${hits})`);
   });
 
   test('every credential rule: spans equal the plain capture search of its pattern (corpus and long runs)', () => {

@@ -2,7 +2,7 @@
 // pass, the few detectors whose keywords hit, a base64 pass and overlap de-duplication.
 import type { CountryCode } from 'libphonenumber-js/max';
 import { AirlockError } from '../errors.ts';
-import { createBase64Finder } from './base64.ts';
+import { base64Trigger, createBase64Finder } from './base64.ts';
 import { type DlpConfig, type DlpConfigInput, dlpConfigSchema } from './config.ts';
 import { type Candidate, dedupe } from './dedupe.ts';
 import { checkActionPolicies } from './overrides.ts';
@@ -99,15 +99,21 @@ export function createDlpEngine(input: DlpConfigInput = {}): DlpEngine {
   const b64 = config.base64.enabled ? createBase64Finder(config.base64) : undefined;
   let prefilter: Prefilter;
   try {
-    prefilter = createPrefilter(detectors);
+    prefilter = createPrefilter(detectors, b64 ? [base64Trigger(config.base64.minLength)] : []);
   } catch (err) {
     throw invalid(`prefilter failed to compile: ${(err as Error).message}`, err);
   }
+  const B64_SLOT = detectors.length;
 
   function detect(text: string, field: string, allowBase64: boolean): Candidate[] {
     const prepared = prepareText(text);
     const out: Candidate[] = [];
+    let base64 = false;
     for (const i of prefilter.candidates(prepared.bytes)) {
+      if (i === B64_SLOT) {
+        base64 = allowBase64 && b64 !== undefined;
+        continue;
+      }
       const d = detectors[i]!;
       for (const span of d.find(text, prepared)) {
         out.push({
@@ -123,7 +129,7 @@ export function createDlpEngine(input: DlpConfigInput = {}): DlpEngine {
       }
     }
     // Last, so a token some rule already reported is not decoded and scanned again.
-    if (allowBase64 && b64?.present(prepared.bytes)) {
+    if (base64 && b64 !== undefined) {
       const found = out.length;
       const covered = (start: number, end: number) => {
         for (let j = 0; j < found; j++) if (out[j]!.start < end && out[j]!.end > start) return true;

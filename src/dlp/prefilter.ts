@@ -1,29 +1,21 @@
 // Two multi-pattern passes decide which detectors may match, so the cost of a clean text does not
-// grow with the number of rules: the keywords (matched case-insensitively) in one Aho–Corasick pass
-// (keyword-automaton.ts), and every keyword-less detector's trigger pattern in one RE2.Set. Not one set of everything: a set must read the whole text and report every pattern,
-// and its DFA state is the combination of everything still live; literals mixed with counted-
-// repetition triggers (phone numbers, cards) made those combinations explode on text dense with
-// findings (issue 7: ~2.9 ms per 16 KB of fresh eval-corpus text for the prefilter alone).
+// grow with the number of rules: every keyword literal (matched case-insensitively) in one RE2.Set,
+// every keyword-less detector's trigger pattern (and the base64 trigger) in a second. Not one set of both: a set must read
+// the whole text and report every pattern, and its DFA state is the combination of everything still
+// live; literals mixed with counted-repetition triggers (phone numbers, cards) made those
+// combinations explode on text dense with findings (issue 7: ~2.9 ms per 16 KB of fresh eval-corpus
+// text for one set, ~0.5 ms for the two).
 import RE2 from 're2';
-import { createKeywordAutomaton, type KeywordAutomaton } from './keyword-automaton.ts';
 import type { Detector } from './types.ts';
 
 export interface Prefilter {
   /** Indices (into the detector list) of the detectors worth running on `text` (a string or its
    *  UTF-8 bytes: the engine passes the Buffer it already made, saving a conversion). */
   candidates(text: string | Buffer): number[];
-  /** The compiled RE2 sets: keywords (run instead of the automaton on text holding U+212A or
-   *  U+017F, and always for non-ASCII keywords), then triggers (exposed so tests can check them). */
+  /** The compiled sets: keywords, then triggers (exposed so tests can check they are RE2). */
   readonly sets: readonly InstanceType<typeof RE2.Set>[];
   /** Patterns in all sets. */
   readonly size: number;
-}
-
-const KELVIN = Buffer.from('\u212a', 'utf8');
-const LONG_S = Buffer.from('\u017f', 'utf8');
-/** RE2's case folding matches U+212A as `k` and U+017F as `s`; the automaton folds ASCII only. */
-function hasFoldHazard(bytes: Buffer): boolean {
-  return bytes.includes(KELVIN) || bytes.includes(LONG_S);
 }
 
 function escapeLiteral(s: string): string {
@@ -64,14 +56,6 @@ export function createPrefilter(
   const options = { maxMem: 256 * 1024 * 1024 };
   const keywordSet = keywordSources.length > 0 ? new RE2.Set(keywordSources, 'u', options) : undefined;
   const triggerSet = triggerSources.length > 0 ? new RE2.Set(triggerSources, 'u', options) : undefined;
-  // The automaton takes the printable-ASCII keywords; any other keyword stays with the RE2 set.
-  const keywords = [...byKeyword.keys()];
-  const asciiSlots = keywords.flatMap((k, slot) => (/^[\x20-\x7e]+$/.test(k) ? [slot] : []));
-  const automaton: KeywordAutomaton | undefined =
-    asciiSlots.length > 0 ? createKeywordAutomaton(asciiSlots.map((s) => keywords[s]!)) : undefined;
-  const otherSlots = keywords.flatMap((_, slot) => (asciiSlots.includes(slot) ? [] : [slot]));
-  const otherSources = otherSlots.map((slot) => keywordSources[slot]!);
-  const otherSet = otherSources.length > 0 ? new RE2.Set(otherSources, 'u', options) : undefined;
   // Scratch marks, reset after each (synchronous) call: no allocation per scan.
   const seen = new Uint8Array(detectors.length + extraTriggers.length);
   return {
@@ -88,15 +72,7 @@ export function createPrefilter(
         }
       };
       const bytes = typeof text === 'string' ? Buffer.from(text, 'utf8') : text;
-      if (keywordSet !== undefined) {
-        if (automaton === undefined || hasFoldHazard(bytes)) {
-          for (const slot of keywordSet.match(bytes)) mark(keywordTargets[slot]!);
-        } else {
-          for (const j of automaton.scan(bytes)) mark(keywordTargets[asciiSlots[j]!]!);
-          if (otherSet !== undefined)
-            for (const j of otherSet.match(bytes)) mark(keywordTargets[otherSlots[j]!]!);
-        }
-      }
+      if (keywordSet !== undefined) for (const slot of keywordSet.match(bytes)) mark(keywordTargets[slot]!);
       if (triggerSet !== undefined) for (const slot of triggerSet.match(bytes)) mark(triggerTargets[slot]!);
       for (const i of out) seen[i] = 0;
       return out.sort((a, b) => a - b);
