@@ -1,10 +1,9 @@
 // The inventory's own SQLite file, <dataDir>/custody.db (0600, WAL, synchronous=FULL). Version
 // records are immutable (a trigger refuses UPDATE and DELETE); states and aliases change, and every
 // change is also appended to a history table. A PostgreSQL driver can follow the same contract.
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import { AirlockError } from '../errors.ts';
+import { openPrivateSqliteFile } from '../store/private-sqlite-file.ts';
 import { createSqliteProposalRepo, PROPOSALS_SCHEMA, type ProposalRepo } from './proposals-sqlite.ts';
 import type { ModelState, ModelVersionRecord } from './types.ts';
 
@@ -65,15 +64,7 @@ export interface InventoryRepo {
 export function openSqliteInventory(path: string): InventoryRepo {
   let db: Database.Database;
   try {
-    mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-    try {
-      writeFileSync(path, '', { flag: 'wx', mode: 0o600 });
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-    }
-    db = new Database(path, { timeout: 5000 });
-    db.pragma('journal_mode = WAL');
-    db.pragma('synchronous = FULL');
+    db = openPrivateSqliteFile(path, 'FULL');
     db.pragma('foreign_keys = ON');
     db.exec(SCHEMA);
     db.exec(PROPOSALS_SCHEMA);

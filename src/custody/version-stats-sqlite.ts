@@ -3,10 +3,9 @@
 // gateway. The gateway folds samples in memory and merges them here every few seconds and at close:
 // the request path never waits on this file. Sums and bucket counts only — means and percentiles are
 // derived when read, so merging two flushes (or two processes) is exact.
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import { AirlockError } from '../errors.ts';
+import { openPrivateSqliteFile } from '../store/private-sqlite-file.ts';
 
 /** Upper bounds (ms) of the time-to-first-token buckets; the last bucket is everything above. */
 export const TTFT_BUCKETS_MS = [25, 50, 100, 250, 500, 1000, 2500, 5000, 10_000, 30_000] as const;
@@ -113,15 +112,8 @@ export function hourOf(ms: number): string {
 export function openSqliteVersionStats(path: string): VersionStatsRepo {
   let db: Database.Database;
   try {
-    mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-    try {
-      writeFileSync(path, '', { flag: 'wx', mode: 0o600 });
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-    }
-    db = new Database(path, { timeout: 5000 });
-    db.pragma('journal_mode = WAL');
-    db.pragma('synchronous = NORMAL'); // derived statistics, not evidence: a lost last flush is acceptable
+    // Derived statistics, not evidence: a lost last flush is acceptable.
+    db = openPrivateSqliteFile(path, 'NORMAL');
     db.exec(SCHEMA);
   } catch (err) {
     throw new AirlockError('store_unavailable', { detail: `custody stats: cannot open ${path}`, cause: err });

@@ -2,12 +2,11 @@
 // 0003_task_token_revocations), read and written through the side connection the vault and users
 // share, so every process on this node sees a revocation as soon as it is committed (WAL,
 // synchronous=FULL). openNodeRevocationFile is for a gateway built without the store plane (tests).
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { readFileSync } from 'node:fs';
 import type { Database as SqliteDatabase, Statement } from 'better-sqlite3';
-import Database from 'better-sqlite3';
 import { AirlockError } from '../errors.ts';
 import { translateSqliteError } from '../secrets/side-connection.ts';
+import { openPrivateSqliteFile } from '../store/private-sqlite-file.ts';
 import type { RevocationEntry, RevocationStore } from './revocation-store.ts';
 
 interface Row {
@@ -92,15 +91,7 @@ const MIGRATION = new URL('../store/migrations/sqlite/0003_task_token_revocation
 export function openNodeRevocationFile(path: string): RevocationStore {
   let db: SqliteDatabase;
   try {
-    mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-    try {
-      writeFileSync(path, '', { flag: 'wx', mode: 0o600 });
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-    }
-    db = new Database(path, { timeout: 5000 });
-    db.pragma('journal_mode = WAL');
-    db.pragma('synchronous = FULL');
+    db = openPrivateSqliteFile(path, 'FULL');
     const exists = db
       .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'task_token_revocations'")
       .get();
