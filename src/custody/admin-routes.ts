@@ -8,7 +8,7 @@ import type { AdminRoute } from '../http/admin-route.ts';
 import { bodyOf, principalOf } from '../policy/approvals/routes.ts';
 import type { Inventory } from './inventory.ts';
 import { type ModelProposal, type ModelProposals, proposalActions } from './proposals.ts';
-import type { ModelVersion } from './types.ts';
+import { modelVersionSummary } from './types.ts';
 
 const proposeBody = z.strictObject({
   action: z.enum(proposalActions),
@@ -21,23 +21,6 @@ export function proposalView(p: ModelProposal): Record<string, unknown> {
   return { ...p };
 }
 
-function versionView(v: ModelVersion): Record<string, unknown> {
-  return {
-    id: v.id,
-    name: v.name,
-    version: v.version,
-    state: v.state,
-    digest: v.digest,
-    format: v.format,
-    size: v.size,
-    owner: v.owner,
-    licence: v.licence,
-    riskTier: v.riskTier,
-    signedBy: v.signedBy,
-    flagged: v.templateFindings.length > 0,
-  };
-}
-
 export function registerModelRoutes(
   app: FastifyInstance,
   deps: { route: AdminRoute; inventory: Inventory; proposals: ModelProposals },
@@ -47,7 +30,7 @@ export function registerModelRoutes(
     '/admin/v1/models',
     deps.route('admin.models.read', async () => ({
       status: 200,
-      body: { data: inventory.list().map(versionView), aliases: inventory.aliases() },
+      body: { data: inventory.list().map(modelVersionSummary), aliases: inventory.aliases() },
     })),
   );
   app.get(
@@ -93,7 +76,7 @@ export function registerModelRoutes(
     deps.route('admin.models.approve', async (ctx, request) => {
       const { id } = request.params as { id: string };
       const { proposal, version } = proposals.approve(id, principalOf(ctx).id);
-      return { status: 200, body: { ...proposalView(proposal), model: versionView(version) } };
+      return { status: 200, body: { ...proposalView(proposal), model: modelVersionSummary(version) } };
     }),
   );
   app.post(

@@ -75,6 +75,25 @@ export interface ModelVersion extends ModelVersionRecord {
   readonly stateChangedAt: string;
 }
 
+/** A version as listings show it (admin API and `airlock models … --json`): no files, template
+ *  findings as a flag. */
+export function modelVersionSummary(v: ModelVersion) {
+  return {
+    id: v.id,
+    name: v.name,
+    version: v.version,
+    state: v.state,
+    digest: v.digest,
+    format: v.format,
+    size: v.size,
+    owner: v.owner,
+    licence: v.licence,
+    riskTier: v.riskTier,
+    signedBy: v.signedBy,
+    flagged: v.templateFindings.length > 0,
+  };
+}
+
 export interface CustodyActor {
   readonly actor: string;
   readonly reason?: string;

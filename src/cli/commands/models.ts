@@ -11,7 +11,7 @@ import { parsePrivateKey } from '../../custody/manifest.ts';
 import { storePath } from '../../custody/model-store.ts';
 import { loadConfigWithCustody, openCustody } from '../../custody/open.ts';
 import { verifyBeforeLoad } from '../../custody/serving.ts';
-import { type CustodyEvent, type ModelVersion, riskTiers } from '../../custody/types.ts';
+import { type CustodyEvent, type ModelVersion, modelVersionSummary, riskTiers } from '../../custody/types.ts';
 import { AirlockError } from '../../errors.ts';
 import { toJsonObject } from '../../http/stages/record.ts';
 import { parseFlags, printJson, requireFlag, UsageError } from '../args.ts';
@@ -70,23 +70,6 @@ const transitions = {
   deprecate: 'deprecated',
   revoke: 'revoked',
 } as const;
-
-function summary(v: ModelVersion) {
-  return {
-    id: v.id,
-    name: v.name,
-    version: v.version,
-    state: v.state,
-    digest: v.digest,
-    format: v.format,
-    size: v.size,
-    owner: v.owner,
-    licence: v.licence,
-    riskTier: v.riskTier,
-    signedBy: v.signedBy,
-    flagged: v.templateFindings.length > 0,
-  };
-}
 
 function describe(v: ModelVersion, aliases: Record<string, string>): string {
   const lines = [
@@ -229,7 +212,7 @@ ${p.status === 'proposed' ? `a different admin approves it with: airlock models 
         if (sub === 'list') {
           const versions = inv.list();
           const aliases = inv.aliases();
-          if (json) printJson(io.stdout, { versions: versions.map(summary), aliases });
+          if (json) printJson(io.stdout, { versions: versions.map(modelVersionSummary), aliases });
           else {
             for (const v of versions)
               io.stdout.write(
@@ -369,7 +352,7 @@ ${p.status === 'proposed' ? `a different admin approves it with: airlock models 
           text = `${result.id} ${to}`;
         }
         await Promise.all(pending);
-        say({ ...summary(result), aliases: inv.aliases() }, text);
+        say({ ...modelVersionSummary(result), aliases: inv.aliases() }, text);
         return 0;
       } finally {
         opened.close();
