@@ -4,7 +4,7 @@
 // ({"error", "error_description"}) with a fixed, non-revealing description per code.
 // The subject and actor are proven by their tokens alone, through the same authenticators as the
 // pipeline; the connection's own credentials (client certificate, other headers) are never used.
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Principal } from '../http/context.ts';
 import { hasIdentity } from './principal.ts';
 import type { OAuthErrorCode, TaskTokenService } from './task-token-service.ts';
@@ -48,6 +48,17 @@ class OAuthError extends Error {
 function sendError(reply: FastifyReply, error: OAuthErrorCode) {
   reply.code(400).header('cache-control', 'no-store').header('pragma', 'no-cache');
   return { error, error_description: DESCRIPTIONS[error] };
+}
+
+/** The raw body when it is application/x-www-form-urlencoded (RFC 6749 §3.2, RFC 7009 §2.1). */
+function formBody(request: FastifyRequest): string | undefined {
+  const type = String(request.headers['content-type'] ?? '')
+    .split(';')[0]!
+    .trim()
+    .toLowerCase();
+  return type === 'application/x-www-form-urlencoded' && typeof request.body === 'string'
+    ? request.body
+    : undefined;
 }
 
 function parseForm(body: string): Map<string, string[]> {
@@ -96,14 +107,10 @@ export function registerTokenEndpoint(app: FastifyInstance, deps: TokenEndpointD
     });
 
     scope.post('/oauth/token', async (request, reply) => {
-      const type = String(request.headers['content-type'] ?? '')
-        .split(';')[0]!
-        .trim()
-        .toLowerCase();
-      if (type !== 'application/x-www-form-urlencoded' || typeof request.body !== 'string')
-        return sendError(reply, 'invalid_request');
+      const body = formBody(request);
+      if (body === undefined) return sendError(reply, 'invalid_request');
       try {
-        const p = parseForm(request.body);
+        const p = parseForm(body);
         const one = (k: string) => p.get(k)?.[0];
         const grant = one('grant_type');
         if (grant === undefined) throw new OAuthError('invalid_request');
@@ -174,14 +181,10 @@ export function registerTokenEndpoint(app: FastifyInstance, deps: TokenEndpointD
     // effective on their next use. §2.2: an invalid, expired or foreign token also gets 200 — the
     // response says nothing about the token.
     scope.post('/oauth/revoke', async (request, reply) => {
-      const type = String(request.headers['content-type'] ?? '')
-        .split(';')[0]!
-        .trim()
-        .toLowerCase();
-      if (type !== 'application/x-www-form-urlencoded' || typeof request.body !== 'string')
-        return sendError(reply, 'invalid_request');
+      const body = formBody(request);
+      if (body === undefined) return sendError(reply, 'invalid_request');
       try {
-        const p = parseForm(request.body);
+        const p = parseForm(body);
         const token = p.get('token')?.[0];
         if (!token) throw new OAuthError('invalid_request');
         reply.header('cache-control', 'no-store').header('pragma', 'no-cache');
