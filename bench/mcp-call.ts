@@ -6,19 +6,13 @@
 // Streamable HTTP (direct = the SDK HTTP client, the same client the gateway row uses), so the
 // HTTP pair differs only by the gateway: one extra loopback HTTP hop and the pipeline.
 import { spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { createInterface } from 'node:readline';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { encodeEntry, prepareEntry } from '../src/evidence/entry.ts';
 import { approveServer } from '../src/mcp/approve.ts';
-import {
-  FIXTURE_SERVER,
-  principal,
-  type RecordingAuditSink,
-  startMcpHarness,
-} from '../test/fixtures/mcp/harness.ts';
+import { FIXTURE_SERVER, principal, startMcpHarness } from '../test/fixtures/mcp/harness.ts';
+import { createCountingAuditSink } from './counting-audit.ts';
 
 const N = Number(process.argv[2] ?? 2000);
 const WARMUP = 200;
@@ -63,19 +57,7 @@ await directStdio.connect(
 );
 const directHttp = new Client({ name: 'bench', version: '1' });
 await directHttp.connect(new StreamableHTTPClientTransport(new URL(httpUrl)));
-// Encodes each entry the way the audit log does (canonical JSON, SHA-256 leaf hash) and keeps only
-// a count: a sink that retains every entry grows the heap and turns the tail into GC pauses.
-const LEAF_PREFIX = Buffer.from([0]); // RFC 6962 §2.1 leaf hash
-let appended = 0;
-const audit = {
-  entries: [],
-  async append(event: Parameters<RecordingAuditSink['append']>[0]) {
-    const leaf = encodeEntry(prepareEntry(event, new Date()), appended);
-    createHash('sha256').update(LEAF_PREFIX).update(leaf).digest();
-    return { index: appended++ };
-  },
-  health: () => ({ ok: true as const }),
-} satisfies RecordingAuditSink;
+const audit = createCountingAuditSink();
 const h = await startMcpHarness({
   audit,
   tokens: { t: principal('bench') },
@@ -118,7 +100,7 @@ try {
   console.log(
     `added, HTTP (same client both ways):          p50 ${added(hd, hg, 50)} ms, p99 ${added(hd, hg, 99)} ms`,
   );
-  console.log(`audit entries written: ${appended}`);
+  console.log(`audit entries written: ${audit.appended}`);
 } finally {
   await directStdio.close();
   await directHttp.close();

@@ -6,17 +6,11 @@
 // tool resolution, authorisation with arguments, DLP on arguments and result, JSON-RPC framing and
 // the audit record (canonical JSON + SHA-256 per entry, like the log; two entries per call).
 //   node bench/mcp-cpu.ts [calls=5000]
-import { createHash } from 'node:crypto';
 import { Pool } from 'undici';
-import { encodeEntry, prepareEntry } from '../src/evidence/entry.ts';
 import { buildListener } from '../src/http/server.ts';
 import { approveServer } from '../src/mcp/approve.ts';
-import {
-  FIXTURE_SERVER,
-  principal,
-  type RecordingAuditSink,
-  startMcpHarness,
-} from '../test/fixtures/mcp/harness.ts';
+import { FIXTURE_SERVER, principal, startMcpHarness } from '../test/fixtures/mcp/harness.ts';
+import { createCountingAuditSink } from './counting-audit.ts';
 
 const N = Number(process.argv[2] ?? 5000);
 const WARMUP = 500;
@@ -25,17 +19,7 @@ const args = {
 };
 const result = { content: [{ type: 'text', text: args.text }] };
 
-const LEAF_PREFIX = Buffer.from([0]); // RFC 6962 §2.1 leaf hash
-let appended = 0;
-const audit = {
-  entries: [],
-  async append(event: Parameters<RecordingAuditSink['append']>[0]) {
-    const leaf = encodeEntry(prepareEntry(event, new Date()), appended);
-    createHash('sha256').update(LEAF_PREFIX).update(leaf).digest();
-    return { index: appended++ };
-  },
-  health: () => ({ ok: true as const }),
-} satisfies RecordingAuditSink;
+const audit = createCountingAuditSink();
 
 const h = await startMcpHarness({
   audit,
@@ -139,7 +123,7 @@ try {
   console.log(row('bare Fastify answering the result', (x) => x.bare));
   console.log(row('airlock /mcp, immediate upstream', (x) => x.gw));
   console.log(
-    `gateway CPU per call: ${median(rounds.map((x) => x.gw.cpuUs - x.bare.cpuUs)).toFixed(0)} µs (client and HTTP stack subtracted); audit entries: ${appended}`,
+    `gateway CPU per call: ${median(rounds.map((x) => x.gw.cpuUs - x.bare.cpuUs)).toFixed(0)} µs (client and HTTP stack subtracted); audit entries: ${audit.appended}`,
   );
 } finally {
   await bare.close();
