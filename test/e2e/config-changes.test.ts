@@ -11,7 +11,7 @@ import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import { stringify } from 'yaml';
 import { type MockOpenAiUpstream, startMockOpenAiUpstream } from '../helpers/mock-openai-upstream.ts';
-import { BIN, createKey, startServe, stopServe } from '../helpers/serve-harness.ts';
+import { adminRequest, BIN, createKey, startServe, stopServe } from '../helpers/serve-harness.ts';
 
 const run = promisify(execFile);
 
@@ -88,14 +88,8 @@ describe('config changes: live where safe, restart reported where not', () => {
       headers: { authorization: `Bearer ${clientKey}`, 'content-type': 'application/json' },
       body: JSON.stringify({ model: 'open', messages: [{ role: 'user', content: 'hello' }] }),
     });
-  const admin = async (key: string, method: string, path: string, body?: unknown) => {
-    const res = await fetch(`${adminUrl}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    return { status: res.status, body: (await res.json()) as Record<string, unknown> };
-  };
+  const admin = (key: string, method: string, path: string, body?: unknown) =>
+    adminRequest(adminUrl, key, method, path, body);
 
   test('propose → second admin approves → quotas live at once, approvals reported restart-only', async () => {
     for (let i = 0; i < 3; i++) assert.equal((await chat()).status, 200, 'no quota yet');

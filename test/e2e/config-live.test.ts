@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { stringify } from 'yaml';
 import { type MockOpenAiUpstream, startMockOpenAiUpstream } from '../helpers/mock-openai-upstream.ts';
-import { createKey, startServe, stopServe } from '../helpers/serve-harness.ts';
+import { adminRequest, createKey, startServe, stopServe } from '../helpers/serve-harness.ts';
 
 describe('config changes applied live: DLP and models', () => {
   let dir: string;
@@ -80,14 +80,8 @@ describe('config changes applied live: DLP and models', () => {
       headers: { authorization: `Bearer ${clientKey}`, 'content-type': 'application/json' },
       body: JSON.stringify({ model, messages: [{ role: 'user', content }] }),
     });
-  const admin = async (key: string, method: string, path: string, body?: unknown) => {
-    const res = await fetch(`${adminUrl}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    return { status: res.status, body: (await res.json()) as Record<string, unknown> };
-  };
+  const admin = (key: string, method: string, path: string, body?: unknown) =>
+    adminRequest(adminUrl, key, method, path, body);
   const lastSent = () => {
     const body = upstream.requests.at(-1)?.body as { messages: { content: string }[] };
     return body.messages[0]!.content;

@@ -61,3 +61,19 @@ export async function stopServe(child: ChildProcess): Promise<void> {
     await new Promise((r) => child.on('exit', r));
   }
 }
+
+/** An admin API call with a bearer key and a JSON body (if any) → its status and JSON body. */
+export async function adminRequest(
+  adminUrl: string,
+  key: string,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<{ status: number; body: Record<string, unknown> }> {
+  const res = await fetch(`${adminUrl}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+}
