@@ -96,6 +96,8 @@ test('a v2-SDK stdio child is spoken to at 2026-07-28, in one process, scrubbed 
     const out = await s.upstream.callTool('connect_out', { host: '127.0.0.1', port }, signal);
     assert.equal(out.isError, true);
     assert.match(text(out), /EAIRLOCKEGRESS/);
+    // The refusal travels on the child's stderr, which may be read after the tool's answer arrives.
+    for (let i = 0; i < 500 && s.denied.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
     assert.equal(s.denied.length, 1, 'the refusal reached the gateway to be recorded');
   } finally {
     await s.upstream.close();
