@@ -57,3 +57,16 @@ test('headers: every declared argument present in the body needs its header, equ
   const literal = { region: '=?base64?ZXU=' };
   assert.equal(paramHeaderMismatch(decls, literal, h({ 'mcp-param-region': '=?base64?ZXU=' })), undefined);
 });
+
+test('2025 era (required: false): a missing header is fine, a present one must still match', () => {
+  const decls = paramHeaders(schema);
+  const h = (headers: Record<string, string>) => (name: string) => headers[name];
+  const args = { region: 'us-east', limit: 10 };
+  assert.equal(paramHeaderMismatch(decls, args, h({}), false), undefined);
+  assert.equal(paramHeaderMismatch(decls, args, h({ 'mcp-param-region': 'us-east' }), false), undefined);
+  assert.match(
+    String(paramHeaderMismatch(decls, args, h({ 'mcp-param-region': 'eu-west' }), false)),
+    /differs/,
+  );
+  assert.match(String(paramHeaderMismatch(decls, args, h({ 'mcp-param-limit': '11' }), false)), /differs/);
+});

@@ -3,7 +3,9 @@
 // mirrors each such argument into an `Mcp-Param-Name` header so proxies can route on it. A gateway
 // that lets the header and the body disagree would let a request be routed (or allowed by a WAF)
 // on one value and executed with another, so every declared argument present in the body must have
-// its header, decoding (`=?base64?…?=` when not plain ASCII) to the same value.
+// its header, decoding (`=?base64?…?=` when not plain ASCII) to the same value. A 2025-era request
+// may carry the headers too (as it may Mcp-Method and Mcp-Name): when it does they must agree, or
+// dropping `_meta` would let a client route on one value and execute another.
 import { decodeHeaderValue } from './revisions.ts';
 
 export interface ParamHeader {
@@ -49,11 +51,13 @@ function asText(value: unknown): string | undefined {
   return undefined;
 }
 
-/** undefined when every declared argument in the body has a matching header; else a safe reason. */
+/** undefined when every declared argument in the body has a matching header; else a safe reason.
+ *  `required: false` (2025 era): a missing header is fine, a present one must still match. */
 export function paramHeaderMismatch(
   declarations: readonly ParamHeader[],
   args: Readonly<Record<string, unknown>>,
   header: (name: string) => string | undefined,
+  required = true,
 ): string | undefined {
   for (const d of declarations) {
     let value: unknown = args;
@@ -62,7 +66,10 @@ export function paramHeaderMismatch(
     const expected = asText(value);
     if (expected === undefined) continue;
     const raw = header(`mcp-param-${d.name.toLowerCase()}`);
-    if (raw === undefined) return `the Mcp-Param-${d.name} header is required`;
+    if (raw === undefined) {
+      if (required) return `the Mcp-Param-${d.name} header is required`;
+      continue;
+    }
     const decoded = decodeHeaderValue(raw);
     if (decoded === undefined) return `Mcp-Param-${d.name} is not valid base64`;
     const numeric =

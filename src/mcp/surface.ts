@@ -149,13 +149,14 @@ export function registerMcpSurface(app: FastifyInstance, deps: McpSurfaceDeps): 
   };
   // One DLP scan per tools/call: authorize puts its summary in the decision, inspect-in acts on it.
   const dlp = createMcpRequestDlp(deps.inspect);
-  // 2026-07-28: Mcp-Param-{Name} headers against the resolved tool's x-mcp-header arguments.
+  // Mcp-Param-{Name} headers against the resolved tool's x-mcp-header arguments: required in the
+  // 2026 era, and when a 2025-era request carries them they must agree as well.
   const declarations = new WeakMap<object, readonly ParamHeader[]>();
   const paramCheck: Stage = {
     name: 'resolve',
     run(ctx) {
       const m = mcpOf(ctx);
-      if (!m.modern || m.method !== 'tools/call' || !m.tool) return;
+      if (m.method !== 'tools/call' || !m.tool) return;
       const schema = m.tool.definition.inputSchema;
       let decls = declarations.get(schema);
       if (!decls) {
@@ -163,10 +164,15 @@ export function registerMcpSurface(app: FastifyInstance, deps: McpSurfaceDeps): 
         declarations.set(schema, decls);
       }
       if (decls.length === 0) return;
-      const reason = paramHeaderMismatch(decls, m.arguments ?? {}, (name) => {
-        const v = ctx.headers[name];
-        return typeof v === 'string' ? v : undefined;
-      });
+      const reason = paramHeaderMismatch(
+        decls,
+        m.arguments ?? {},
+        (name) => {
+          const v = ctx.headers[name];
+          return typeof v === 'string' ? v : undefined;
+        },
+        m.modern,
+      );
       if (reason === undefined) return;
       ctx.trail.push({ stage: 'resolve', outcome: 'deny', code: 'mcp_header_mismatch', detail: { reason } });
       throw new AirlockError('mcp_header_mismatch', { publicDetail: `(${reason})` });
