@@ -18,7 +18,7 @@ import {
 } from './jwt-common.ts';
 import { type IdentityPrincipal, parseActor, parseScope, pipelineScopes, stringList } from './principal.ts';
 import type { RevocationStore } from './revocation-store.ts';
-import { TASK_ID, TASK_TOKEN_TYP } from './task-token-service.ts';
+import { isTaskRevoked, TASK_ID, TASK_TOKEN_TYP } from './task-token-service.ts';
 import type { SigningKeyring } from './token-signing-keys.ts';
 import type { Authenticator, AuthRequest, AuthResult } from './types.ts';
 
@@ -94,7 +94,7 @@ export function createTaskTokenAuthenticator(
       use('rejected', 'wrong_surface');
       return reject('wrong_surface', principal.credentialPrefix);
     }
-    if (await deps.revocations.isRevoked({ taskId, jti }, new Date(t))) {
+    if (await isTaskRevoked(deps.revocations, { taskId, sub: principal.id, jti }, new Date(t))) {
       use('rejected', 'revoked');
       return reject('revoked', principal.credentialPrefix);
     }

@@ -19,6 +19,27 @@ export function revocationUntil(now: number, maxLifetimeMs: number, skewMs = TAS
 }
 export const TASK_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
+/** The revocation id of one subject's task, as its holder ends it (RFC 7009 /oauth/revoke). Task
+ *  ids are chosen by callers and shared by nobody, so a holder ends only the tokens of its own
+ *  subject: `<taskId>@<sub>` (a task id never holds '@', so the id names one pair). An admin ends a
+ *  task id for every subject (the plain task id). */
+export function heldTaskId(taskId: string, sub: string): string {
+  return `${taskId}@${sub}`;
+}
+
+/** True when the task is ended, by an admin (for everyone) or by a holder of `sub`'s tokens. */
+export async function isTaskRevoked(
+  revocations: Pick<RevocationStore, 'isRevoked'>,
+  ref: { readonly taskId: string; readonly sub: string; readonly jti?: string },
+  at: Date,
+): Promise<boolean> {
+  const [admin, held] = await Promise.all([
+    revocations.isRevoked({ taskId: ref.taskId, ...(ref.jti !== undefined ? { jti: ref.jti } : {}) }, at),
+    revocations.isRevoked({ taskId: heldTaskId(ref.taskId, ref.sub) }, at),
+  ]);
+  return admin || held;
+}
+
 /** RFC 6749 §5.2 / RFC 8693 §2.2.2 error codes. */
 export type OAuthErrorCode =
   | 'invalid_request'
@@ -59,6 +80,8 @@ export type TaskTokenEvent =
   | {
       readonly type: 'task_token.revoked';
       readonly taskId?: string;
+      /** Set when a holder ended its own subject's task (RFC 7009), not the task for everyone. */
+      readonly sub?: string;
       readonly jti?: string;
       readonly actor: string;
     };
@@ -96,6 +119,9 @@ export interface TaskTokenService {
   exchange(input: ExchangeInput): Promise<ExchangeResult>;
   /** Revokes every token of the task and refuses further exchanges for it until they would all have expired. */
   revokeTask(taskId: string, actor: string): Promise<void>;
+  /** A holder ends its task (RFC 7009): every token of this subject for the task, and further
+   *  exchanges of this subject for it; other subjects' tokens for the same task id are untouched. */
+  revokeHeldTask(taskId: string, sub: string, actor: string): Promise<void>;
   revokeToken(jti: string, actor: string): Promise<void>;
 }
 
@@ -163,7 +189,7 @@ export function createTaskTokenService(
     );
     if (expMs - t < MIN_LIFETIME_MS)
       return refuse('invalid_grant', 'subject or actor credential about to expire');
-    if (await deps.revocations.isRevoked({ taskId: input.taskId }, new Date(t)))
+    if (await isTaskRevoked(deps.revocations, { taskId: input.taskId, sub: subject.id }, new Date(t)))
       return refuse('invalid_grant', 'task revoked');
 
     const iat = Math.floor(t / 1000);
@@ -208,6 +234,10 @@ export function createTaskTokenService(
     async revokeTask(taskId, actor) {
       await deps.revocations.revokeTask(taskId, revocationHorizon());
       await emit({ type: 'task_token.revoked', taskId, actor });
+    },
+    async revokeHeldTask(taskId, sub, actor) {
+      await deps.revocations.revokeTask(heldTaskId(taskId, sub), revocationHorizon());
+      await emit({ type: 'task_token.revoked', taskId, sub, actor });
     },
     async revokeToken(jti, actor) {
       await deps.revocations.revokeToken(jti, revocationHorizon());

@@ -178,7 +178,9 @@ export function registerTokenEndpoint(app: FastifyInstance, deps: TokenEndpointD
     // RFC 7009 §2.1: a task token's holder ends its task. The token is the proof: airlock has no
     // registered OAuth clients (as at /oauth/token), so whoever may use the token may end it. Revoking
     // it revokes every token of its task (§2.1: "other tokens based on the same authorization grant"),
-    // effective on their next use. §2.2: an invalid, expired or foreign token also gets 200 — the
+    // effective on their next use. Task ids are chosen by callers, so "its task" is the task of the
+    // token's subject: another subject that picked the same task id keeps its tokens (no cross-tenant
+    // revocation by guessing or reusing a task id). §2.2: an invalid, expired or foreign token also gets 200 — the
     // response says nothing about the token.
     scope.post('/oauth/revoke', async (request, reply) => {
       const body = formBody(request);
@@ -194,8 +196,9 @@ export function registerTokenEndpoint(app: FastifyInstance, deps: TokenEndpointD
           surface: 'client',
         });
         if (r.kind === 'authenticated' && hasIdentity(r.principal) && r.principal.identity.taskId)
-          await deps.service.revokeTask(
+          await deps.service.revokeHeldTask(
             r.principal.identity.taskId,
+            r.principal.id,
             `${r.principal.id}/${r.principal.credentialId}`,
           );
         return {};
