@@ -74,7 +74,7 @@ export const custodyConfigSchema = z
             .string()
             .optional()
             .describe(
-              'vllm/llamacpp: the exact path the server must report as loaded (vLLM root, llama.cpp model_path); omitted: the reported path must contain the approved digest.',
+              'vllm/llamacpp: the exact path the server must report as loaded (vLLM root, llama.cpp model_path); omitted: a segment of the reported path must be the approved digest (optionally sha256- before it, one extension after it), with no . or .. segments.',
             ),
           contextLength: z
             .number()

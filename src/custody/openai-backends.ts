@@ -3,10 +3,10 @@
 // what each does expose, and every check fails closed (a field that cannot be read is a mismatch):
 //
 // vLLM (GET /v1/models): the bound model id is served, and its `root` (the path vLLM loaded) is the
-//   binding's `path` or contains the approved digest (deploy from the content-addressed store or a
-//   folder named by digest); when the binding sets `contextLength`, `max_model_len` equals it.
+//   binding's `path` or names the approved digest as one of its segments (deploy from the
+//   content-addressed store or a folder named by digest; see pathNamesDigest); when the binding sets `contextLength`, `max_model_len` equals it.
 // llama.cpp server (GET /v1/models + GET /props): the bound id is served; `/props` `model_path` is the
-//   binding's `path` or contains the approved GGUF digest; when the inventory recorded a GGUF chat
+//   binding's `path` or names the approved GGUF digest as one of its segments; when the inventory recorded a GGUF chat
 //   template, SHA-256 of `/props` `chat_template` equals SHA-256 of that template (a swapped or
 //   edited template is a changed model); when it recorded a context length, `/v1/models`
 //   `meta.n_ctx_train` (read from the loaded GGUF) equals it.
@@ -56,10 +56,21 @@ function modelsOf(doc: unknown): ServedModel[] {
   return data.filter((m): m is ServedModel => typeof m === 'object' && m !== null);
 }
 
+/** True when one segment of `path` is the digest (optionally `sha256-`/`sha256:` before it, one
+ *  extension after it, as in `models/sha256/<digest>` or `<digest>.gguf`) and no segment is `.` or
+ *  `..`: a substring match would pass `/srv/models/<digest>/../other` or `/srv/evil-<digest>`. */
+export function pathNamesDigest(path: string, digest: string): boolean {
+  if (!/^[0-9a-f]{64}$/.test(digest)) return false;
+  const segments = path.split(/[/\\]/);
+  if (segments.some((s) => s === '.' || s === '..')) return false;
+  const named = new RegExp(`^(?:sha256[-:_])?${digest}(?:\\.[A-Za-z0-9]+)?$`);
+  return segments.some((s) => named.test(s));
+}
+
 function pathMatches(served: unknown, e: ExpectedOpenAiServing, field: string): string | undefined {
   if (typeof served !== 'string' || served === '') return `${field} not reported`;
   if (e.path !== undefined) return served === e.path ? undefined : `${field} ${served}, expected ${e.path}`;
-  return served.includes(e.digest)
+  return pathNamesDigest(served, e.digest)
     ? undefined
     : `${field} ${served} does not name the approved digest ${e.digest}`;
 }
@@ -84,8 +95,12 @@ export async function checkOpenAiBackend(
     props = p as Record<string, unknown>;
   }
   const findings = expected.map((e): OpenAiBackendFinding => {
-    const m = served.find((s) => s.id === e.model);
+    const same = served.filter((s) => s.id === e.model);
+    const m = same[0];
     if (!m) return { model: e.model, ok: false, reason: `${e.model} is not served` };
+    // Two entries with one id: which one a request reaches is the server's choice, not verified.
+    if (same.length > 1)
+      return { model: e.model, ok: false, reason: `${e.model} is listed ${same.length} times` };
     const why = kind === 'vllm' ? vllmMismatch(m, e) : llamaCppMismatch(m, props!, e);
     return why === undefined ? { model: e.model, ok: true } : { model: e.model, ok: false, reason: why };
   });
