@@ -29,6 +29,7 @@ import { createGateway, type Gateway } from './gateway.ts';
 import { createGatewayMetrics } from './http/metrics.ts';
 import { type AuditSink, toJsonObject } from './http/stages/record.ts';
 import { createTaskTokenStore } from './identity/task-token-store.ts';
+import { throttlePolicy } from './identity/users/config.ts';
 import { registerLoginRoutes } from './identity/users/login-routes.ts';
 import { createUsersPlane } from './identity/users/open-users.ts';
 import type { UserEvent } from './identity/users/user-service.ts';
@@ -291,7 +292,11 @@ export async function startAirlock(loaded: LoadedConfig, opts: StartOptions): Pr
       policy: config.policy,
       initial: createDecisionPointFromConfig(config.policy, { baseDir: loaded.dir }),
       audit,
-      verifyTotp: userTotpVerifier({ repo: users.repo, vault: vaultOpened.vault }),
+      verifyTotp: userTotpVerifier({
+        repo: users.repo,
+        vault: vaultOpened.vault,
+        throttle: throttlePolicy(config.users.lockout.perUser),
+      }),
       approvals: {
         pendingTtlMs: durationMs(config.approvals.pendingTtl),
         approvedTtlMs: durationMs(config.approvals.approvedTtl),
