@@ -90,6 +90,12 @@ export const actionOverrideSchema = z.strictObject({
 export const dlpConfigSchema = z.strictObject({
   rules: z.array(customRuleSchema).default([]).describe('Site-defined detectors.'),
   disable: z.array(z.string()).default([]).describe('Ids of built-in or custom rules to turn off.'),
+  weakensCredentialBlocking: z
+    .literal(true)
+    .optional()
+    .describe(
+      'Required (true) when `disable` turns off a credential (secret-category) rule or `base64.enabled` is false: credentials would then reach models and tools undetected; start-up and config changes refuse it otherwise.',
+    ),
   dictionaries: z.record(ruleId, z.array(z.string().min(1)).min(1)).default({}),
   phoneRegion: z
     .string()

@@ -68,7 +68,7 @@ describe('engine', () => {
       engine.scan(`blob ${binary}`).filter((f) => f.field.endsWith('(base64)')),
       [],
     );
-    const off = createDlpEngine({ base64: { enabled: false } });
+    const off = createDlpEngine({ base64: { enabled: false }, weakensCredentialBlocking: true });
     const encoded = Buffer.from(`key ${awsKey}`).toString('base64');
     assert.deepEqual(off.scan(encoded), []);
   });

@@ -71,6 +71,19 @@ function compileAll(config: DlpConfig): Detector[] {
   const unknown = config.disable.filter((id) => !ids.has(id));
   if (unknown.length > 0) throw invalid(`disable names unknown rule(s): ${unknown.join(', ')}`);
   const disabled = new Set(config.disable);
+  // Turning off a credential detector (or base64 decoding, which finds encoded credentials) lets
+  // credentials reach models and tools as surely as an `allow` action: it must say so too, so a
+  // config (or an approved live change) never loosens the secure default by a quiet `disable`.
+  if (!config.weakensCredentialBlocking) {
+    const off = all
+      .filter((r) => disabled.has(r.id) && (r.category ?? 'secret') === 'secret')
+      .map((r) => r.id);
+    if (!config.base64.enabled) off.push('base64.enabled: false');
+    if (off.length > 0)
+      throw invalid(
+        `dlp turns off credential detection (${off.slice(0, 5).join(', ')}${off.length > 5 ? ', …' : ''}); add weakensCredentialBlocking: true to dlp if that is intended`,
+      );
+  }
   const detectors: Detector[] = [];
   for (const rule of all) {
     if (disabled.has(rule.id)) continue;
