@@ -1,6 +1,7 @@
 // DLP over a prompt's arguments and messages and a resource's contents: every string scanned with
 // the request's actions; redactions written back, blocking findings collected (the caller refuses).
-// Binary payloads (`blob`, image/audio `data`) are not text and are not scanned as such.
+// Binary payloads of results (`blob`, image/audio `data`) are not text and are not scanned as such;
+// on input (a prompt's arguments) every key and value is text the server reads, so all are scanned.
 import { type Actions, decide } from '../dlp/actions.ts';
 import type { DlpEngine } from '../dlp/engine.ts';
 import { applyRedactions } from '../dlp/redact.ts';
@@ -10,7 +11,14 @@ import { AirlockError } from '../errors.ts';
 const isObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
 
-/** Every string of a JSON value scanned; redactions written back; binary (`blob`) skipped. */
+const SAFE_KEY = /^[A-Za-z0-9_$-]{1,64}$/;
+
+/** A key as it may appear in a finding's field path (which the audit log records): a key that held
+ *  a finding, or an odd one, is never echoed. */
+export const keyLabel = (key: string, hadFinding: boolean): string =>
+  !hadFinding && SAFE_KEY.test(key) ? key : '*';
+
+/** Every string of a JSON value scanned, keys too; redactions written back; result binary skipped. */
 export function scanContent(
   engine: DlpEngine,
   actions: Actions | undefined,
@@ -20,6 +28,16 @@ export function scanContent(
 ) {
   const findings: Finding[] = [];
   const blocking: Finding[] = [];
+  /** A key is text the server (or client) reads too; it cannot be redacted (renamed) safely, so a
+   *  finding in it is recorded, and blocks when the policy says so. True when it held one. */
+  const scanKey = (k: string, path: string): boolean => {
+    const found = engine.scan(k, `${path}{key}`);
+    if (found.length === 0) return false;
+    findings.push(...found);
+    const verdict = decide(found, direction, actions);
+    if (verdict.kind === 'block') blocking.push(...verdict.blocking);
+    return true;
+  };
   const walk = (v: unknown, path: string, depth: number): unknown => {
     if (depth > 64) throw new AirlockError('invalid_request', { publicDetail: 'value nests too deeply.' });
     if (typeof v === 'string') {
@@ -33,11 +51,12 @@ export function scanContent(
     if (Array.isArray(v)) return v.map((x, i) => walk(x, `${path}[${i}]`, depth + 1));
     if (isObject(v)) {
       const out: Record<string, unknown> = {};
-      for (const [k, x] of Object.entries(v))
-        out[k] =
-          k === 'blob' || (k === 'data' && (v.type === 'image' || v.type === 'audio'))
-            ? x
-            : walk(x, `${path}.${k}`, depth + 1);
+      for (const [k, x] of Object.entries(v)) {
+        const bin =
+          direction === 'output' &&
+          (k === 'blob' || (k === 'data' && (v.type === 'image' || v.type === 'audio')));
+        out[k] = bin ? x : walk(x, `${path}.${keyLabel(k, scanKey(k, path))}`, depth + 1);
+      }
       return out;
     }
     return v;

@@ -20,6 +20,7 @@ import {
   recordFindings,
 } from '../http/stages/request-dlp.ts';
 import type { ToolCatalog } from './catalog.ts';
+import { keyLabel } from './content-inspect.ts';
 import type { JsonRpcId } from './jsonrpc.ts';
 import type { McpSession, SessionStore } from './sessions.ts';
 import type { AuthorizeTool, CatalogTool, ToolResult } from './types.ts';
@@ -175,11 +176,15 @@ export function createMcpAuthorizeStage(deps: {
   };
 }
 
-/** Every string in a JSON value, with a path; `set` writes a replacement back. */
+/** Every string in a JSON value, with a path; `set` writes a replacement back. `binary`: skip the
+ *  payloads of result content blocks (resource `blob`, image/audio `data`); only for results: in
+ *  arguments a `blob` or `data` key is text the tool reads like any other. */
 function walkStrings(
   value: unknown,
   path: string,
   visit: (text: string, field: string) => string | undefined,
+  binary: boolean,
+  visitKey: (key: string, field: string) => boolean,
   depth = 0,
 ): unknown {
   if (depth > 64) throw new AirlockError('invalid_request', { publicDetail: 'arguments nest too deeply.' });
@@ -187,7 +192,7 @@ function walkStrings(
   if (Array.isArray(value)) {
     let out: unknown[] | undefined;
     value.forEach((v, i) => {
-      const next = walkStrings(v, `${path}[${i}]`, visit, depth + 1);
+      const next = walkStrings(v, `${path}[${i}]`, visit, binary, visitKey, depth + 1);
       if (next !== v) {
         out ??= [...value];
         out[i] = next;
@@ -199,11 +204,11 @@ function walkStrings(
     let out: Record<string, unknown> | undefined;
     const media = (value as { type?: unknown }).type;
     for (const [k, v] of Object.entries(value)) {
-      // Binary payloads (image/audio data, resource blobs) are not text: not scanned as such.
-      if (k === 'blob' || (k === 'data' && (media === 'image' || media === 'audio'))) continue;
-      // Keys are text the tool reads too.
-      visit(k, `${path}.${k}(key)`);
-      const next = walkStrings(v, `${path}.${k}`, visit, depth + 1);
+      // Binary payloads of results (image/audio data, resource blobs) are not text: not scanned as such.
+      if (binary && (k === 'blob' || (k === 'data' && (media === 'image' || media === 'audio')))) continue;
+      // Keys are text the tool reads too; a key that held a finding is not echoed in field paths.
+      const label = keyLabel(k, visitKey(k, `${path}{key}`));
+      const next = walkStrings(v, `${path}.${label}`, visit, binary, visitKey, depth + 1);
       if (next !== v) {
         out ??= { ...(value as Record<string, unknown>) };
         out[k] = next;
@@ -232,20 +237,32 @@ function scanJson(
 ): Scan {
   const findings: Finding[] = [];
   const blocking: Finding[] = [];
-  const next = walkStrings(value, root, (text, field) => {
-    const found = engine.scan(text, field);
-    if (found.length === 0) return undefined;
-    findings.push(...found);
-    const verdict = decide(found, direction, actions);
-    if (verdict.kind === 'block') {
-      blocking.push(...verdict.blocking);
+  const next = walkStrings(
+    value,
+    root,
+    (text, field) => {
+      const found = engine.scan(text, field);
+      if (found.length === 0) return undefined;
+      findings.push(...found);
+      const verdict = decide(found, direction, actions);
+      if (verdict.kind === 'block') {
+        blocking.push(...verdict.blocking);
+        return undefined;
+      }
+      if (verdict.kind === 'redact') return applyRedactions(text, verdict.redactions).text;
       return undefined;
-    }
-    // A redacted key cannot be renamed safely; it stays a finding (and blocks when the policy says so).
-    if (verdict.kind === 'redact' && !field.endsWith('(key)'))
-      return applyRedactions(text, verdict.redactions).text;
-    return undefined;
-  });
+    },
+    direction === 'output',
+    // A key cannot be renamed safely: it stays a finding (and blocks when the policy says so).
+    (key, field) => {
+      const found = engine.scan(key, field);
+      if (found.length === 0) return false;
+      findings.push(...found);
+      const verdict = decide(found, direction, actions);
+      if (verdict.kind === 'block') blocking.push(...verdict.blocking);
+      return true;
+    },
+  );
   return { value: next, findings, blocking };
 }
 
