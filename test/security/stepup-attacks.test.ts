@@ -8,6 +8,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { createAdminRoute } from '../../src/http/admin-route.ts';
 import { createAuthenticateStage } from '../../src/http/stages/authenticate.ts';
 import { createRecordStage } from '../../src/http/stages/record.ts';
+import { createJwtAuthenticator } from '../../src/identity/jwt-authenticator.ts';
 import { registerLoginRoutes } from '../../src/identity/users/login-routes.ts';
 import { createPolicyAuthorizeStage } from '../../src/policy/authorize-stage.ts';
 import { userTotpVerifier } from '../../src/policy/breakglass/user-totp.ts';
@@ -15,14 +16,15 @@ import { createCedarDecisionPoint } from '../../src/policy/cedar-decision-point.
 import { registerStepUpRoutes } from '../../src/policy/stepup/routes.ts';
 import { createStepUpService } from '../../src/policy/stepup/step-up-service.ts';
 import { codeFor, cookieOf, type UsersFixture, usersFixture } from '../integration/users-harness.ts';
+import { idpKeys, idpToken, issuerConfig, jwksOf, writeJwksFile } from './identity-fixtures.ts';
 
 const POLICIES = `
 @id("keys.read.stepped-up")
 @stepup("mfa")
-permit (principal is Airlock::ServiceAccount, action == Airlock::Action::"admin/keys.list", resource)
-when { principal.kind == "admin" };
+permit (principal, action == Airlock::Action::"admin/keys.list", resource);
 `;
 const PW = 'correct horse battery staple';
+const AUDIENCE_OF_TEST = 'https://airlock.corp.internal';
 
 let f: UsersFixture;
 let app: FastifyInstance;
@@ -35,13 +37,22 @@ before(async () => {
     verifyTotp: userTotpVerifier({ repo: f.repo, vault: f.opened.vault, now: () => f.clock.now }),
     now: () => f.clock.now,
   });
+  const jwt = createJwtAuthenticator(
+    {
+      audience: AUDIENCE_OF_TEST,
+      issuers: [
+        issuerConfig({ jwksFile: writeJwksFile(jwksOf([idpKeys().rsa])), adminRoles: ['airlock-admin'] }),
+      ],
+    },
+    { now: () => f.clock.now },
+  );
   const pdp = createCedarDecisionPoint({ policies: POLICIES, version: 'stepup-attacks' });
   app = Fastify({ logger: false });
   registerLoginRoutes(app, { users: f.users, sessions: f.sessions, requestId: () => 'req_test' });
   registerStepUpRoutes(app, { sessions: f.sessions, stepUp, requestId: () => 'req_test' });
   const route = createAdminRoute({
     decide: [
-      createAuthenticateStage({ authenticators: [f.authenticator], surface: 'admin' }),
+      createAuthenticateStage({ authenticators: [f.authenticator, jwt], surface: 'admin' }),
       stepUp.authorize(createPolicyAuthorizeStage({ pdp, surface: 'admin', context: stepUp.context })),
     ],
     record: createRecordStage({
@@ -147,4 +158,29 @@ test('login attempts and step-up guesses share one budget', async () => {
   assert.equal(login.statusCode, 429, 'the guesses through step-up locked the login too');
   f.clock.now += 31_000;
   assert.equal((await stepUp(s, codeFor(secret, f.clock.now))).statusCode, 200);
+});
+
+test("another credential kind with the session's principal id and credential id never inherits its step-up", async () => {
+  const s = await session();
+  assert.equal((await stepUp(s, codeFor(secret, f.clock.now))).statusCode, 200);
+  assert.equal((await listKeys(s)).statusCode, 200);
+  const who = await f.authenticator.authenticate({
+    headers: { cookie: s.cookie, 'x-csrf-token': s.csrf },
+    surface: 'admin',
+  });
+  assert.equal(who.kind, 'authenticated');
+  const sessionId = who.kind === 'authenticated' ? who.principal.credentialId : '';
+  // An IdP token whose sub is the local user's name and whose jti is that session's id.
+  const t = Math.floor(f.clock.now / 1000);
+  const token = await idpToken({
+    claims: { sub: 'boss', jti: sessionId, roles: ['airlock-admin'], iat: t, nbf: t, exp: t + 300 },
+  });
+  const res = await app.inject({
+    method: 'GET',
+    url: '/admin/v1/keys',
+    headers: { authorization: `Bearer ${token}` },
+  });
+  assert.equal(res.statusCode, 401, 'only the console session itself is stepped up');
+  assert.equal(res.json().error.code, 'step_up_required');
+  assert.match(res.json().error.message, /interactive user/);
 });

@@ -99,8 +99,13 @@ export function createStepUpService(deps: StepUpServiceDeps): StepUpService {
     return m;
   };
 
+  // Only the console session that stepped up: principal ids are shared across credential kinds (an
+  // IdP token's sub may equal a local user's name) and an IdP chooses its jti, so the pair alone
+  // does not prove the credential is that session.
   const live = (ctx: RequestContext) =>
-    ctx.principal ? marker(ctx.principal.id, ctx.principal.credentialId) : undefined;
+    ctx.principal && canStepUp(ctx.principal)
+      ? marker(ctx.principal.id, ctx.principal.credentialId)
+      : undefined;
 
   return {
     marker,
