@@ -2,6 +2,7 @@
 // multi-part content, tool-call arguments, tool results, completion prompts, embedding inputs),
 // each with a field path such as `messages[2].content[0].text`, and writes redactions back.
 
+import { AirlockError } from '../errors.ts';
 import type { Actions } from './actions.ts';
 import { decide } from './actions.ts';
 import type { DlpEngine } from './engine.ts';
@@ -92,7 +93,72 @@ export interface BodyInspection {
   readonly findings: readonly Finding[];
 }
 
-/** Scans every text slot, decides per the action policy and applies redactions. */
+const SAFE_KEY = /^[A-Za-z0-9_$-]{1,64}$/;
+
+/**
+ * Every other string of the body (and every key): fields the walker above does not know still
+ * reach the model — tool descriptions and schemas, message names, vendor extensions such as vLLM's
+ * `chat_template_kwargs` or `documents` that templates render into the prompt — so they are scanned
+ * too (a credential there blocks like anywhere else; redactions are written back). `skip` holds the
+ * paths already scanned as text slots. Path labels never echo a key that held a finding.
+ */
+function inspectRest(
+  engine: DlpEngine,
+  body: Json,
+  skip: ReadonlySet<string>,
+  direction: Direction,
+  policy: Actions | undefined,
+  findings: Finding[],
+): { value: Json; block: boolean; redacted: boolean } {
+  let block = false;
+  let redacted = false;
+  const scan = (text: string, label: string): string => {
+    const found = engine.scan(text, label);
+    if (found.length === 0) return text;
+    findings.push(...found);
+    const verdict = decide(found, direction, policy);
+    if (verdict.kind === 'block') block = true;
+    else if (verdict.kind === 'redact') {
+      redacted = true;
+      return applyRedactions(text, verdict.redactions).text;
+    }
+    return text;
+  };
+  const walk = (v: unknown, path: string, label: string, depth: number): unknown => {
+    if (typeof v === 'string') return skip.has(path) ? v : scan(v, label);
+    if (typeof v !== 'object' || v === null) return v;
+    if (depth > 64) throw new AirlockError('invalid_request', { publicDetail: 'the body nests too deeply.' });
+    if (Array.isArray(v)) {
+      let out: unknown[] | undefined;
+      v.forEach((x, i) => {
+        const next = walk(x, `${path}[${i}]`, `${label}[${i}]`, depth + 1);
+        if (next !== x) {
+          out ??= [...v];
+          out[i] = next;
+        }
+      });
+      return out ?? v;
+    }
+    let out: Record<string, unknown> | undefined;
+    for (const [k, x] of Object.entries(v)) {
+      // A key that is not a plain name (`messages[0].content`) must not alias a text slot's path.
+      const at = path === '\u0000' || !SAFE_KEY.test(k) ? '\u0000' : path === '' ? k : `${path}.${k}`;
+      const before = findings.length;
+      scan(k, `${label === '' ? '' : `${label}.`}{key}`); // a key cannot be renamed: found, not rewritten
+      const name = findings.length === before && SAFE_KEY.test(k) ? k : '*';
+      const next = walk(x, at, label === '' ? name : `${label}.${name}`, depth + 1);
+      if (next !== x) {
+        out ??= { ...(v as Json) };
+        out[k] = next;
+      }
+    }
+    return out ?? v;
+  };
+  return { value: walk(body, '', '', 0) as Json, block, redacted };
+}
+
+/** Scans every text slot, decides per the action policy and applies redactions; then every other
+ *  string and key of the body (inspectRest). */
 export function inspectOpenAiBody(
   engine: DlpEngine,
   body: Json,
@@ -102,7 +168,8 @@ export function inspectOpenAiBody(
   const findings: Finding[] = [];
   const replacements = new Map<string, string>();
   let outcome: BodyInspection['outcome'] = 'pass';
-  for (const slot of extractOpenAiTexts(body)) {
+  const slots = extractOpenAiTexts(body);
+  for (const slot of slots) {
     const found = engine.scan(slot.text, slot.path);
     if (found.length === 0) continue;
     findings.push(...found);
@@ -113,6 +180,13 @@ export function inspectOpenAiBody(
       if (outcome === 'pass') outcome = 'redact';
     }
   }
+  const rest = inspectRest(engine, body, new Set(slots.map((s) => s.path)), direction, policy, findings);
+  if (rest.block) outcome = 'block';
+  else if (rest.redacted && outcome === 'pass') outcome = 'redact';
   if (outcome === 'block') return { outcome, body, findings };
-  return { outcome, body: replacements.size > 0 ? replaceOpenAiTexts(body, replacements) : body, findings };
+  return {
+    outcome,
+    body: replacements.size > 0 ? replaceOpenAiTexts(rest.value, replacements) : rest.value,
+    findings,
+  };
 }
