@@ -193,6 +193,8 @@ export function createMcpContent(deps: McpContentDeps): McpContent {
           throw new AirlockError('invalid_request', {
             publicDetail: 'params.name must be a prompt name and params.arguments an object.',
           });
+        // The name goes to the server and into the audit log: a credential in it blocks first.
+        inspect(ctx, { name }, 'params', 'input');
         const target =
           (await deps.catalog.prompt(name, ctx.signal)) ?? notFound(ctx, { prompt: name.slice(0, 256) });
         const d = await deps.authorize(ctx, {
@@ -228,6 +230,8 @@ export function createMcpContent(deps: McpContentDeps): McpContent {
           publicDetail: 'A resource URI with . or .. segments is refused.',
         });
       }
+      // The URI goes to the server and into the audit log: a credential in it blocks first.
+      inspect(ctx, { uri }, 'params', 'input');
       const target =
         (await deps.catalog.resource(uri, ctx.signal)) ?? notFound(ctx, { server: uri.slice(0, 64) });
       const d = await deps.authorize(ctx, {

@@ -53,7 +53,12 @@ export interface McpContext extends RequestContext {
 export const mcpOf = (ctx: RequestContext): McpState => (ctx as McpContext).mcp;
 
 /** Session lookup (every method but initialize), then the tool for tools/call. */
-export function createMcpResolveStage(deps: { sessions: SessionStore; catalog: ToolCatalog }): Stage {
+export function createMcpResolveStage(deps: {
+  sessions: SessionStore;
+  catalog: ToolCatalog;
+  /** How an unknown tool name is recorded (the audit log keeps it): never a credential. */
+  nameLabel?: (ctx: RequestContext, name: string) => string;
+}): Stage {
   return {
     name: 'resolve',
     async run(ctx) {
@@ -85,7 +90,8 @@ export function createMcpResolveStage(deps: { sessions: SessionStore; catalog: T
       }
       const tool = await deps.catalog.resolve(name, ctx.signal);
       if (!tool) {
-        ctx.trail.push({ stage: 'resolve', outcome: 'deny', code: 'tool_not_found', detail: { tool: name } });
+        const tool = deps.nameLabel ? deps.nameLabel(ctx, name) : name;
+        ctx.trail.push({ stage: 'resolve', outcome: 'deny', code: 'tool_not_found', detail: { tool } });
         throw new AirlockError('tool_not_found');
       }
       m.tool = tool;

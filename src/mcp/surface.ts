@@ -112,7 +112,12 @@ export function registerMcpSurface(app: FastifyInstance, deps: McpSurfaceDeps): 
     });
   const serverInfo = deps.serverInfo ?? { name: 'airlock', version: '0.1.0' };
   const capabilities = deps.content ? { ...CAPABILITIES, ...deps.content.capabilities } : CAPABILITIES;
-  const resolve = createMcpResolveStage({ sessions, catalog: deps.catalog });
+  const resolve = createMcpResolveStage({
+    sessions,
+    catalog: deps.catalog,
+    // A name that holds a finding (a credential typed as a tool name) is not written to the audit log.
+    nameLabel: (ctx, name) => (dlp.engineFor(ctx).scan(name, 'params.name').length > 0 ? '*' : name),
+  });
   const methodCheck: Stage = {
     name: 'resolve',
     run(ctx) {

@@ -67,6 +67,22 @@ test('tools/call: a credential as an argument name is blocked and never echoed i
   for (const f of fields) assert.ok(!f.includes(KEY), 'a finding field path never holds the value');
 });
 
+test('a credential in a resource URI or a prompt name is blocked before the server or the audit log sees it', async () => {
+  await blocked(client.readResource({ uri: `test://static-text?token=${KEY}` }));
+  await blocked(client.readResource({ uri: `airlock://${KEY}/x` }));
+  await blocked(client.getPrompt({ name: KEY }));
+  assert.ok(!JSON.stringify(h.audit.entries).includes(KEY), 'the audit log never holds the value');
+});
+
+test('a credential typed as a tool name is refused as unknown and never written to the audit log', async () => {
+  await assert.rejects(client.callTool({ name: KEY, arguments: {} }), (err: unknown) => {
+    assert.ok(err instanceof McpError);
+    assert.equal((err.data as { code?: string } | undefined)?.code, 'tool_not_found');
+    return true;
+  });
+  assert.ok(!JSON.stringify(h.audit.entries).includes(KEY), 'the audit log never holds the value');
+});
+
 test('the same calls without a credential still work', async () => {
   const r = await client.callTool({ name: 'test_simple_text', arguments: { blob: 'aGVsbG8=' } });
   assert.equal(r.isError ?? false, false);
