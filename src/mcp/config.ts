@@ -7,7 +7,9 @@ import { z } from 'zod';
 import { durationField as duration, secretRefField as secretRef } from '../config/fields.ts';
 
 /** Server names become the tool namespace (`server__tool`): no `__` inside, so the split is unique. */
-export const MCP_SERVER_NAME = /^[a-z0-9](?:[a-z0-9-]|_(?!_))*$/;
+// No `__` and no trailing `_`: `ops_` + `__` + `deploy` would read as server `ops`, tool `_deploy`,
+// so server `ops` could shadow (and be called for) server `ops_`'s tools and prompts.
+export const MCP_SERVER_NAME = /^[a-z0-9](?:[a-z0-9-]|_(?!_|$))*$/;
 export const TOOL_SEPARATOR = '__';
 
 const envName = z
@@ -58,7 +60,10 @@ const common = {
     .string()
     .min(1)
     .max(64)
-    .regex(MCP_SERVER_NAME, 'lower-case letters, digits, - and single _ (the namespace separator is __)')
+    .regex(
+      MCP_SERVER_NAME,
+      'lower-case letters, digits, - and single _ not at the end (the namespace separator is __)',
+    )
     .describe('Server name; its tools are exposed as <name>__<tool> (unless `namespaced` is false).'),
   namespaced: z
     .boolean()
