@@ -40,6 +40,7 @@ import { createWorkerSupervisor, type WorkerSupervisor } from './inference/worke
 import { createMcpPlane } from './mcp/plane.ts';
 import { userTotpVerifier } from './policy/breakglass/user-totp.ts';
 import { createDecisionPointFromConfig } from './policy/config.ts';
+import { keyLineage } from './policy/key-lineage.ts';
 import { createPrivilegePlane } from './policy/privilege-plane.ts';
 import { registerStepUpRoutes } from './policy/stepup/routes.ts';
 import { openVault } from './secrets/open-vault.ts';
@@ -286,6 +287,7 @@ export async function startAirlock(loaded: LoadedConfig, opts: StartOptions): Pr
     });
     cleanup.push(() => router.closeAdapters());
     // Approvals, break-glass and two-person policy changes; its decision point is the one in force.
+    const sameHolder = keyLineage(store);
     const privilege = await createPrivilegePlane({
       dataDir,
       configDir: loaded.dir,
@@ -304,6 +306,8 @@ export async function startAirlock(loaded: LoadedConfig, opts: StartOptions): Pr
       breakGlass: { maxTtlMs: durationMs(config.breakGlass.maxTtl), role: config.breakGlass.role },
       // Config v1 is the file as read; approved config changes are validated and applied against it.
       config: { text: readFileSync(loaded.path, 'utf8'), parsed: config },
+      // An admin who minted a key for another owner counts as that owner for every two-person rule.
+      sameHolder,
     });
     cleanup.push(async () => privilege.close());
     privilege.config?.onCheck((next) => routes.check(next));
@@ -329,7 +333,12 @@ export async function startAirlock(loaded: LoadedConfig, opts: StartOptions): Pr
       sessionAuthenticator: users.authenticator,
       tokenStore: createTaskTokenStore({ connection: vaultOpened.connection, vault: vaultOpened.vault }),
       adminRoutes: (app, route) => {
-        registerModelRoutes(app, { route, inventory: custody.inventory, proposals: custody.proposals });
+        registerModelRoutes(app, {
+          route,
+          inventory: custody.inventory,
+          proposals: custody.proposals,
+          sameHolder,
+        });
         registerLoginRoutes(app, { users: users.users, sessions: users.sessions });
         registerStepUpRoutes(app, { sessions: users.sessions, stepUp: privilege.stepUp });
       },

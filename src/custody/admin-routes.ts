@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { AirlockError } from '../errors.ts';
 import type { AdminRoute } from '../http/admin-route.ts';
 import { bodyOf, principalOf } from '../policy/approvals/routes.ts';
+import { refuseSameHolder, type SameHolder } from '../policy/key-lineage.ts';
 import type { Inventory } from './inventory.ts';
 import { type ModelProposal, type ModelProposals, proposalActions } from './proposals.ts';
 import { modelVersionSummary } from './types.ts';
@@ -23,7 +24,13 @@ export function proposalView(p: ModelProposal): Record<string, unknown> {
 
 export function registerModelRoutes(
   app: FastifyInstance,
-  deps: { route: AdminRoute; inventory: Inventory; proposals: ModelProposals },
+  deps: {
+    route: AdminRoute;
+    inventory: Inventory;
+    proposals: ModelProposals;
+    /** Principals that count as one person for two-person custody (see keyLineage). */
+    sameHolder?: SameHolder;
+  },
 ): void {
   const { inventory, proposals } = deps;
   app.get(
@@ -75,7 +82,14 @@ export function registerModelRoutes(
     '/admin/v1/models/proposals/:id/approve',
     deps.route('admin.models.approve', async (ctx, request) => {
       const { id } = request.params as { id: string };
-      const { proposal, version } = proposals.approve(id, principalOf(ctx).id);
+      const approver = principalOf(ctx).id;
+      // Two-person custody compares people: an approver who created the author's API key (or whose
+      // own key the author created) is the author. proposals.approve checks the plain id itself.
+      if (proposals.twoPerson) {
+        const p = proposals.get(id);
+        if (p.status === 'proposed') await refuseSameHolder(deps.sameHolder, p.author, approver, id);
+      }
+      const { proposal, version } = proposals.approve(id, approver);
       return { status: 200, body: { ...proposalView(proposal), model: modelVersionSummary(version) } };
     }),
   );

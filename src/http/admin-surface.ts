@@ -57,6 +57,8 @@ export function registerAdminSurface(app: FastifyInstance, deps: AdminSurfaceDep
         endpoints: b.endpoints,
         ttlMs: durationMs(b.ttl),
         actor: actorOf(ctx),
+        // Recorded so the two-person rule can tell this admin from the owner they minted a key for.
+        createdBy: ctx.principal?.id ?? 'unknown',
       });
       return {
         status: 201,
@@ -89,7 +91,7 @@ export function registerAdminSurface(app: FastifyInstance, deps: AdminSurfaceDep
     '/admin/v1/keys/:id/rotate',
     route('admin.keys.rotate', async (ctx, request) => {
       const { id } = request.params as { id: string };
-      const r = await deps.keys.rotate(id, actorOf(ctx));
+      const r = await deps.keys.rotate(id, actorOf(ctx), ctx.principal?.id ?? 'unknown');
       return {
         status: 201,
         body: {

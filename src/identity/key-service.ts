@@ -31,6 +31,9 @@ export interface CreateKeyInput {
   readonly endpoints?: readonly string[];
   readonly ttlMs: number;
   readonly actor: string;
+  /** Principal id recorded as the key's creator (the two-person rule reads it: whoever creates a key
+   *  holds its secret). Defaults to `actor` (the CLI's `cli:<os user>`). */
+  readonly createdBy?: string;
 }
 
 export interface CreatedKey {
@@ -44,7 +47,8 @@ export interface KeyService {
   create(input: CreateKeyInput): Promise<CreatedKey>;
   list(filter?: { owner?: string; includeRevoked?: boolean }): Promise<ApiKeyRecord[]>;
   revoke(id: string, actor: string): Promise<void>;
-  rotate(id: string, actor: string): Promise<CreatedKey & { oldExpiresAt: Date }>;
+  /** `createdBy` (default `actor`) is recorded as the new key's creator: the rotator sees its secret. */
+  rotate(id: string, actor: string, createdBy?: string): Promise<CreatedKey & { oldExpiresAt: Date }>;
 }
 
 export function createKeyService(deps: KeyServiceDeps): KeyService {
@@ -73,6 +77,7 @@ export function createKeyService(deps: KeyServiceDeps): KeyService {
       endpoints: input.endpoints?.length ? input.endpoints : ['*'],
       createdAt,
       expiresAt,
+      createdBy: input.createdBy ?? input.actor,
     });
     await emit({
       type: 'key.created',
@@ -91,7 +96,7 @@ export function createKeyService(deps: KeyServiceDeps): KeyService {
     await emit({ type: 'key.revoked', keyId: id, actor });
   }
 
-  async function rotate(id: string, actor: string) {
+  async function rotate(id: string, actor: string, createdBy?: string) {
     const old = await deps.store.getApiKey(id);
     if (!old || old.revokedAt) throw new AirlockError('not_found', { detail: `no active key ${id}` });
     const g = generateApiKey(deps.pepper, old.kind);
@@ -112,6 +117,7 @@ export function createKeyService(deps: KeyServiceDeps): KeyService {
         endpoints: old.endpoints,
         createdAt,
         expiresAt,
+        createdBy: createdBy ?? actor,
       },
       overlapUntil,
     );

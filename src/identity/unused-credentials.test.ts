@@ -60,6 +60,7 @@ test('collect: API keys with their last use; enabled users with their latest ses
     revokedAt: null,
     replacedBy: null,
     lastUsedAt: ago(3),
+    createdBy: null,
   };
   const user = (id: string, disabledAt: number | null) => ({
     id,

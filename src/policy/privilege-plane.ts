@@ -28,6 +28,7 @@ import { registerChangeRoutes } from './changes/routes.ts';
 import { createSqliteChangeRepo } from './changes/sqlite-change-repo.ts';
 import { defaultPolicySource } from './compile.ts';
 import type { PolicyConfig } from './config.ts';
+import type { SameHolder } from './key-lineage.ts';
 import { createStepUpService, type StepUpService } from './stepup/step-up-service.ts';
 import type { DecisionPoint } from './types.ts';
 
@@ -67,6 +68,8 @@ export interface PrivilegePlaneDeps {
   /** The config file this node started from (its text is config v1); without it config changes are
    *  refused (nothing to validate them against). */
   readonly config?: { readonly text: string; readonly parsed: AirlockConfig };
+  /** Principals that count as one person for every two-person rule here (see keyLineage). */
+  readonly sameHolder?: SameHolder;
 }
 
 /** The text a policy change is diffed against: every source the node started with, in order. */
@@ -108,10 +111,12 @@ export async function createPrivilegePlane(deps: PrivilegePlaneDeps): Promise<Pr
   const approvals = createApprovalService({
     repo: createSqliteApprovalRepo(db),
     onEvent: record,
+    sameHolder: deps.sameHolder,
     ...deps.approvals,
   });
   const breakGlass = createBreakGlassService({
     repo: createSqliteGrantRepo(db),
+    sameHolder: deps.sameHolder,
     // Without local users there is no second factor to check: break-glass stays closed (fail closed).
     verifyTotp: deps.verifyTotp ?? (async () => false),
     onEvent: record,
@@ -126,6 +131,7 @@ export async function createPrivilegePlane(deps: PrivilegePlaneDeps): Promise<Pr
   const changes = createChangeService({
     repo: createSqliteChangeRepo(db),
     onEvent: record,
+    sameHolder: deps.sameHolder,
     // A proposal that would not load is refused when proposed, naming the problem, so nothing
     // broken ever reaches an approver.
     validate: (kind, text) => {

@@ -33,6 +33,7 @@ interface ApiKeyRow {
   revoked_at: Date | null;
   replaced_by: string | null;
   last_used_at: Date | null;
+  created_by: string | null;
 }
 
 const migrationsDir = new URL('./migrations/postgres/', import.meta.url);
@@ -48,10 +49,10 @@ const createMigrationsTable = `CREATE TABLE IF NOT EXISTS schema_migrations (
 )`;
 
 const columns =
-  'id, prefix, hash, owner, kind, models, endpoints, created_at, expires_at, revoked_at, replaced_by, last_used_at';
+  'id, prefix, hash, owner, kind, models, endpoints, created_at, expires_at, revoked_at, replaced_by, last_used_at, created_by';
 
-const insertKey = `INSERT INTO api_keys (id, prefix, hash, owner, kind, models, endpoints, created_at, expires_at)
-  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`;
+const insertKey = `INSERT INTO api_keys (id, prefix, hash, owner, kind, models, endpoints, created_at, expires_at, created_by)
+  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`;
 
 export async function openPostgresStore(options: PostgresStoreOptions): Promise<Store> {
   const migrations = loadMigrations(migrationsDir);
@@ -173,6 +174,14 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
       return rows.map((row) => toRecord(row)!);
     },
 
+    async listApiKeysCreatedBy(owner: string, creator: string) {
+      const { rows } = await query<ApiKeyRow>(
+        `SELECT ${columns} FROM api_keys WHERE owner = $1 AND created_by = $2 ORDER BY created_at, id`,
+        [owner, creator],
+      );
+      return rows.map((row) => toRecord(row)!);
+    },
+
     async revokeApiKey(id: string, at: Date) {
       const result = await query('UPDATE api_keys SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL', [
         id,
@@ -262,6 +271,7 @@ function keyValues(key: NewApiKey): unknown[] {
     [...key.endpoints],
     checkDate(key.createdAt),
     checkDate(key.expiresAt),
+    key.createdBy ?? null,
   ];
 }
 
@@ -280,6 +290,7 @@ function toRecord(row: ApiKeyRow | undefined): ApiKeyRecord | undefined {
     revokedAt: row.revoked_at,
     replacedBy: row.replaced_by,
     lastUsedAt: row.last_used_at,
+    createdBy: row.created_by,
   };
 }
 

@@ -31,6 +31,7 @@ interface ApiKeyRow {
   revoked_at: number | null;
   replaced_by: string | null;
   last_used_at: number | null;
+  created_by: string | null;
 }
 
 const migrationsDir = new URL('./migrations/sqlite/', import.meta.url);
@@ -136,6 +137,10 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
       );
     },
 
+    async listApiKeysCreatedBy(owner: string, creator: string) {
+      return run((s) => s.byOwnerCreator.all(owner, creator).map((row) => toRecord(row)!));
+    },
+
     async revokeApiKey(id: string, at: Date) {
       return run((s) => s.revoke.run(toMs(at), id).changes === 1);
     },
@@ -190,8 +195,8 @@ function openDatabase(path: string, busyTimeoutMs: number): SqliteDatabase {
 
 function prepareStatements(db: SqliteDatabase) {
   const insert = db.prepare(
-    `INSERT INTO api_keys (id, prefix, hash, owner, kind, models, endpoints, created_at, expires_at)
-     VALUES (@id, @prefix, @hash, @owner, @kind, @models, @endpoints, @createdAt, @expiresAt)`,
+    `INSERT INTO api_keys (id, prefix, hash, owner, kind, models, endpoints, created_at, expires_at, created_by)
+     VALUES (@id, @prefix, @hash, @owner, @kind, @models, @endpoints, @createdAt, @expiresAt, @createdBy)`,
   );
   const isLive = db.prepare('SELECT revoked_at FROM api_keys WHERE id = ?');
   const markReplaced = db.prepare(
@@ -217,6 +222,9 @@ function prepareStatements(db: SqliteDatabase) {
       `SELECT * FROM api_keys WHERE owner = @owner AND (@includeRevoked = 1 OR revoked_at IS NULL)
        ORDER BY created_at, id`,
     ) as Statement<[{ owner: string; includeRevoked: number }], ApiKeyRow>,
+    byOwnerCreator: db.prepare(
+      'SELECT * FROM api_keys WHERE owner = ? AND created_by = ? ORDER BY created_at, id',
+    ) as Statement<[string, string], ApiKeyRow>,
     revoke: db.prepare('UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL'),
     // Only moves forward, so replicas touching out of order never make a key look idle.
     touch: db.prepare(
@@ -242,6 +250,7 @@ function keyParams(key: NewApiKey) {
     endpoints: JSON.stringify(key.endpoints),
     createdAt: toMs(key.createdAt),
     expiresAt: toMs(key.expiresAt),
+    createdBy: key.createdBy ?? null,
   };
 }
 
@@ -260,6 +269,7 @@ function toRecord(row: ApiKeyRow | undefined): ApiKeyRecord | undefined {
     revokedAt: row.revoked_at === null ? null : new Date(row.revoked_at),
     replacedBy: row.replaced_by,
     lastUsedAt: row.last_used_at === null ? null : new Date(row.last_used_at),
+    createdBy: row.created_by,
   };
 }
 

@@ -25,6 +25,9 @@ export interface ApiKeyRecord {
   /** Set on the old key when it was rotated: it keeps working until expiresAt (the overlap window). */
   readonly replacedBy: string | null;
   readonly lastUsedAt: Date | null;
+  /** Who created the key: the admin principal id (admin API) or `cli:<os user>` (CLI). null for keys
+   *  created before this was recorded (creator unknown). The two-person rule reads it. */
+  readonly createdBy: string | null;
 }
 
 export interface NewApiKey {
@@ -37,6 +40,8 @@ export interface NewApiKey {
   readonly endpoints: readonly string[];
   readonly createdAt: Date;
   readonly expiresAt: Date;
+  /** Who created the key (see ApiKeyRecord.createdBy); omitted → null. */
+  readonly createdBy?: string | null;
 }
 
 export interface ApiKeyStore {
@@ -49,6 +54,8 @@ export interface ApiKeyStore {
   /** Atomically inserts `next` and shortens the old key's expiry to `overlapUntil` (if earlier),
    *  marking it replaced. Returns false (and inserts nothing) when the old key is missing or revoked. */
   rotateApiKey(oldId: string, next: NewApiKey, overlapUntil: Date): Promise<boolean>;
+  /** Every key (revoked and replaced ones included) that `creator` created for `owner`, oldest first. */
+  listApiKeysCreatedBy(owner: string, creator: string): Promise<ApiKeyRecord[]>;
   /** Records use; never moves lastUsedAt backwards, and an unknown id is a no-op. Callers throttle it. */
   touchApiKey(id: string, at: Date): Promise<void>;
 }

@@ -154,7 +154,7 @@ function defineStoreContract(harness: Harness): void {
     const store = await migrated();
     const key = newKey({ kind: 'admin', models: ['gpt-small', 'embed'], endpoints: ['*'] });
     await store.insertApiKey(key);
-    const expected = { ...key, revokedAt: null, replacedBy: null, lastUsedAt: null };
+    const expected = { ...key, revokedAt: null, replacedBy: null, lastUsedAt: null, createdBy: null };
     assert.deepEqual(await store.findApiKeyByHash(key.hash), expected);
     assert.deepEqual(await store.getApiKey(key.id), expected);
     assert.equal(await store.findApiKeyByHash('0'.repeat(64)), undefined);
@@ -248,7 +248,7 @@ function defineStoreContract(harness: Harness): void {
     const store = await migrated();
     const old = newKey({ expiresAt: new Date('2030-04-01T00:00:00.000Z') });
     await store.insertApiKey(old);
-    const next = newKey();
+    const next = newKey({ createdBy: 'rotator' });
     const overlapUntil = new Date('2030-01-08T00:00:00.000Z');
     assert.equal(await store.rotateApiKey(old.id, next, overlapUntil), true);
     const oldAfter = await store.getApiKey(old.id);
@@ -299,6 +299,25 @@ function defineStoreContract(harness: Harness): void {
     assert.equal(oldAfter?.replacedBy, null);
     assert.deepEqual(oldAfter?.expiresAt, old.expiresAt);
     assert.equal(await store.getApiKey(next.id), undefined);
+  });
+
+  it('createdBy: round-trips (null when omitted) and listApiKeysCreatedBy finds every key, revoked too', async () => {
+    const store = await migrated();
+    const at = (day: number) => new Date(Date.UTC(2030, 0, day));
+    const unknown = newKey({ owner: 'alt', createdAt: at(1) });
+    const minted = newKey({ owner: 'alt', createdBy: 'root-admin', createdAt: at(3) });
+    const revoked = newKey({ owner: 'alt', createdBy: 'root-admin', createdAt: at(2) });
+    const other = newKey({ owner: 'alt', createdBy: 'cli:ops', createdAt: at(4) });
+    const elsewhere = newKey({ owner: 'bob', createdBy: 'root-admin', createdAt: at(5) });
+    for (const key of [unknown, minted, revoked, other, elsewhere]) await store.insertApiKey(key);
+    await store.revokeApiKey(revoked.id, at(6));
+    assert.equal((await store.getApiKey(unknown.id))?.createdBy, null);
+    assert.equal((await store.getApiKey(minted.id))?.createdBy, 'root-admin');
+    const ids = (keys: { id: string }[]) => keys.map((k) => k.id);
+    assert.deepEqual(ids(await store.listApiKeysCreatedBy('alt', 'root-admin')), [revoked.id, minted.id]);
+    assert.deepEqual(ids(await store.listApiKeysCreatedBy('alt', 'cli:ops')), [other.id]);
+    assert.deepEqual(await store.listApiKeysCreatedBy('alt', 'nobody'), []);
+    assert.deepEqual(await store.listApiKeysCreatedBy('root-admin', 'alt'), []);
   });
 
   it('touch: records lastUsedAt and never moves it backwards', async () => {

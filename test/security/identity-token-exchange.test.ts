@@ -88,6 +88,7 @@ function apiKey(kind: 'client' | 'admin', models: string[], endpoints: string[])
     revokedAt: null,
     replacedBy: null,
     lastUsedAt: null,
+    createdBy: null,
   });
   return g.key;
 }

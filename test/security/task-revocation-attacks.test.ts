@@ -60,6 +60,7 @@ function apiKey(owner: string): string {
     revokedAt: null,
     replacedBy: null,
     lastUsedAt: null,
+    createdBy: null,
   });
   return g.key;
 }

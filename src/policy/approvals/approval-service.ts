@@ -5,6 +5,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import canonicalize from 'canonicalize';
 import { AirlockError } from '../../errors.ts';
+import { refuseSameHolder, type SameHolder } from '../key-lineage.ts';
 import type { ApprovalBinding, ApprovalEvent, ApprovalRecord, ApprovalRepo, Approver } from './types.ts';
 
 export interface ApprovalServiceDeps {
@@ -16,6 +17,8 @@ export interface ApprovalServiceDeps {
   readonly approvedTtlMs?: number;
   readonly onEvent?: (event: ApprovalEvent) => void;
   readonly newId?: () => string;
+  /** Principals that count as one person (an approver who created the requester's API key). */
+  readonly sameHolder?: SameHolder;
 }
 
 export interface ApprovalService {
@@ -76,9 +79,9 @@ export function createApprovalService(deps: ApprovalServiceDeps): ApprovalServic
     note: string | undefined,
   ): Promise<ApprovalRecord> => {
     const rec = await load(id);
-    // Two-person rule: the requester never decides their own request, whatever their roles.
-    if (approver.id === rec.principal)
-      throw new AirlockError('self_approval_refused', { detail: `${approver.id} on ${id}` });
+    // Two-person rule: the requester never decides their own request, whatever their roles — nor
+    // does whoever created the requester's API key (they hold the requester's credential).
+    await refuseSameHolder(deps.sameHolder, rec.principal, approver.id, id);
     if (rec.groups.length > 0 && !rec.groups.some((g) => approver.roles.includes(g)))
       throw new AirlockError('admin_forbidden', {
         detail: `${approver.id} holds none of ${rec.groups.join(', ')}`,

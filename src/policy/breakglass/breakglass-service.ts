@@ -4,6 +4,7 @@
 // Review is by a different person, after the grant has ended (so it covers every use).
 import { randomBytes } from 'node:crypto';
 import { AirlockError } from '../../errors.ts';
+import { refuseSameHolder, type SameHolder } from '../key-lineage.ts';
 import type { BreakGlassEvent, GrantRecord, GrantRepo } from './types.ts';
 
 /** The hard ceiling on any grant, whatever the configuration says. */
@@ -22,6 +23,8 @@ export interface BreakGlassDeps {
   readonly role?: string;
   readonly onEvent?: (event: BreakGlassEvent) => void;
   readonly newId?: () => string;
+  /** Principals that count as one person (a reviewer who created the holder's API key, or vice versa). */
+  readonly sameHolder?: SameHolder;
 }
 
 export interface BreakGlassOpener {
@@ -129,6 +132,7 @@ export function createBreakGlassService(deps: BreakGlassDeps): BreakGlassService
       const g = await load(id);
       if (reviewer === g.principal)
         throw new AirlockError('self_approval_refused', { detail: `${reviewer} reviewing own grant ${id}` });
+      await refuseSameHolder(deps.sameHolder, g.principal, reviewer, `grant ${id}`);
       const at = now();
       if (!ended(g, at)) throw new AirlockError('conflict', { detail: `grant ${id} is still open` });
       if (!(await deps.repo.review(id, reviewer, at, note ?? null)))

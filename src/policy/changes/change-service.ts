@@ -5,6 +5,7 @@
 // decision point from `content`, version `policy-v<n>`).
 import { createHash, randomBytes } from 'node:crypto';
 import { AirlockError } from '../../errors.ts';
+import { refuseSameHolder, type SameHolder } from '../key-lineage.ts';
 import { unifiedDiff } from './diff.ts';
 import type {
   ChangeEvent,
@@ -26,6 +27,8 @@ export interface ChangeServiceDeps {
   readonly onApplied?: (version: VersionRecord) => unknown;
   readonly onEvent?: (event: ChangeEvent) => void;
   readonly newId?: () => string;
+  /** Principals that count as one person (the approver created the author's API key, or vice versa). */
+  readonly sameHolder?: SameHolder;
 }
 
 export interface ChangeService {
@@ -160,9 +163,9 @@ export function createChangeService(deps: ChangeServiceDeps): ChangeService {
     },
     async approveChange(id, approver) {
       const c = await load(id);
-      // Two-person rule: the author never approves their own change.
-      if (approver === c.author)
-        throw new AirlockError('self_approval_refused', { detail: `${approver} on ${id}` });
+      // Two-person rule: the author never approves their own change, nor does someone who created the
+      // author's API key or whose own key the author created (one person holding two credentials).
+      await refuseSameHolder(deps.sameHolder, c.author, approver, id);
       if (c.status !== 'proposed')
         throw new AirlockError('conflict', { detail: `change ${id} is ${c.status}` });
       const at = now();
