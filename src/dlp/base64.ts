@@ -18,7 +18,7 @@ export interface DecodedPayload extends RawMatch {
 }
 
 /** Decoded text is worth scanning only if it is text: valid UTF-8, nearly all printable. */
-function asText(bytes: Buffer): string | undefined {
+export function asText(bytes: Buffer): string | undefined {
   let printable = 0;
   for (const b of bytes)
     if ((b >= 0x20 && b < 0x7f) || b === 0x0a || b === 0x0d || b === 0x09 || b >= 0x80) printable++;

@@ -110,7 +110,10 @@ export const dlpConfigSchema = z.strictObject({
         .number()
         .int()
         .min(1)
-        .default(64 * 1024),
+        .default(64 * 1024)
+        .describe(
+          "Largest base64 payload decoded and scanned, in bytes: a token in text, and an MCP result's resource `blob` when it is text (a larger or binary blob is not scanned).",
+        ),
     })
     .prefault({}),
   actions: actionPolicySchema.prefault({}),

@@ -33,8 +33,8 @@ export function createLiveDlp(initial: DlpSnapshot): LiveDlp {
   let now = initial;
   const listeners: ((next: DlpSnapshot) => void)[] = [];
   return {
-    // `engine` / `actions` read the current snapshot, for callers without a request (progress
-    // notifications' sensitivity check); per-request readers use `current()` once.
+    // `engine` / `actions` read the current snapshot, for callers without a request; per-request
+    // readers (progress messages included) use `current()` once.
     get engine() {
       return now.engine;
     },

@@ -1,12 +1,13 @@
 // DLP over a prompt's arguments and messages and a resource's contents: every string scanned with
 // the request's actions; redactions written back, blocking findings collected (the caller refuses).
-// Binary payloads of results (`blob`, image/audio `data`) are not text and are not scanned as such;
-// on input (a prompt's arguments) every key and value is text the server reads, so all are scanned.
+// Image/audio `data` of results is not text and is not scanned; a result `blob` is decoded and scanned
+// when it is small text (result-blob.ts), a redaction re-encoded; on input (a prompt's arguments) every key and value is text the server reads, so all are scanned.
 import { type Actions, decide } from '../dlp/actions.ts';
 import type { DlpEngine } from '../dlp/engine.ts';
 import { applyRedactions } from '../dlp/redact.ts';
 import type { Finding } from '../dlp/types.ts';
 import { AirlockError } from '../errors.ts';
+import { visitBlob } from './result-blob.ts';
 
 const isObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -18,7 +19,8 @@ const SAFE_KEY = /^[A-Za-z0-9_$-]{1,64}$/;
 export const keyLabel = (key: string, hadFinding: boolean): string =>
   !hadFinding && SAFE_KEY.test(key) ? key : '*';
 
-/** Every string of a JSON value scanned, keys too; redactions written back; result binary skipped. */
+/** Every string of a JSON value scanned, keys too; redactions written back; result image/audio
+ *  data skipped, a result blob scanned when it is small text. */
 export function scanContent(
   engine: DlpEngine,
   actions: Actions | undefined,
@@ -38,24 +40,27 @@ export function scanContent(
     if (verdict.kind === 'block') blocking.push(...verdict.blocking);
     return true;
   };
+  const scanText = (v: string, path: string): string => {
+    const found = engine.scan(v, path);
+    if (found.length === 0) return v;
+    findings.push(...found);
+    const verdict = decide(found, direction, actions);
+    if (verdict.kind === 'block') blocking.push(...verdict.blocking);
+    return verdict.kind === 'redact' ? applyRedactions(v, verdict.redactions).text : v;
+  };
+  const maxBlob = engine.config?.base64?.maxDecodedBytes ?? 64 * 1024;
   const walk = (v: unknown, path: string, depth: number): unknown => {
     if (depth > 64) throw new AirlockError('invalid_request', { publicDetail: 'value nests too deeply.' });
-    if (typeof v === 'string') {
-      const found = engine.scan(v, path);
-      if (found.length === 0) return v;
-      findings.push(...found);
-      const verdict = decide(found, direction, actions);
-      if (verdict.kind === 'block') blocking.push(...verdict.blocking);
-      return verdict.kind === 'redact' ? applyRedactions(v, verdict.redactions).text : v;
-    }
+    if (typeof v === 'string') return scanText(v, path);
     if (Array.isArray(v)) return v.map((x, i) => walk(x, `${path}[${i}]`, depth + 1));
     if (isObject(v)) {
       const out: Record<string, unknown> = {};
       for (const [k, x] of Object.entries(v)) {
-        const bin =
-          direction === 'output' &&
-          (k === 'blob' || (k === 'data' && (v.type === 'image' || v.type === 'audio')));
-        out[k] = bin ? x : walk(x, `${path}.${keyLabel(k, scanKey(k, path))}`, depth + 1);
+        const output = direction === 'output';
+        if (output && k === 'data' && (v.type === 'image' || v.type === 'audio')) out[k] = x;
+        else if (output && k === 'blob' && typeof x === 'string')
+          out[k] = visitBlob(x, v.mimeType, maxBlob, `${path}.blob`, scanText) ?? x;
+        else out[k] = walk(x, `${path}.${keyLabel(k, scanKey(k, path))}`, depth + 1);
       }
       return out;
     }

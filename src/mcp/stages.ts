@@ -22,6 +22,7 @@ import {
 import type { ToolCatalog } from './catalog.ts';
 import { keyLabel } from './content-inspect.ts';
 import type { JsonRpcId } from './jsonrpc.ts';
+import { visitBlob } from './result-blob.ts';
 import type { McpSession, SessionStore } from './sessions.ts';
 import type { AuthorizeTool, CatalogTool, ToolResult } from './types.ts';
 
@@ -182,14 +183,15 @@ export function createMcpAuthorizeStage(deps: {
   };
 }
 
-/** Every string in a JSON value, with a path; `set` writes a replacement back. `binary`: skip the
- *  payloads of result content blocks (resource `blob`, image/audio `data`); only for results: in
- *  arguments a `blob` or `data` key is text the tool reads like any other. */
+/** Every string in a JSON value, with a path; `set` writes a replacement back. `binary` (results
+ *  only; the largest blob decoded, in bytes): a resource `blob` is decoded and scanned when it is
+ *  small text (result-blob.ts), image/audio `data` is skipped; in arguments a `blob` or `data` key is
+ *  text the tool reads like any other. */
 function walkStrings(
   value: unknown,
   path: string,
   visit: (text: string, field: string) => string | undefined,
-  binary: boolean,
+  binary: number | undefined,
   visitKey: (key: string, field: string) => boolean,
   depth = 0,
 ): unknown {
@@ -210,8 +212,16 @@ function walkStrings(
     let out: Record<string, unknown> | undefined;
     const media = (value as { type?: unknown }).type;
     for (const [k, v] of Object.entries(value)) {
-      // Binary payloads of results (image/audio data, resource blobs) are not text: not scanned as such.
-      if (binary && (k === 'blob' || (k === 'data' && (media === 'image' || media === 'audio')))) continue;
+      // Image/audio data of results is not text; a resource blob is scanned when it is small text.
+      if (binary !== undefined && k === 'data' && (media === 'image' || media === 'audio')) continue;
+      if (binary !== undefined && k === 'blob' && typeof v === 'string') {
+        const next = visitBlob(v, (value as { mimeType?: unknown }).mimeType, binary, `${path}.blob`, visit);
+        if (next !== undefined) {
+          out ??= { ...(value as Record<string, unknown>) };
+          out[k] = next;
+        }
+        continue;
+      }
       // Keys are text the tool reads too; a key that held a finding is not echoed in field paths.
       const label = keyLabel(k, visitKey(k, `${path}{key}`));
       const next = walkStrings(v, `${path}.${label}`, visit, binary, visitKey, depth + 1);
@@ -258,7 +268,7 @@ function scanJson(
       if (verdict.kind === 'redact') return applyRedactions(text, verdict.redactions).text;
       return undefined;
     },
-    direction === 'output',
+    direction === 'output' ? (engine.config?.base64?.maxDecodedBytes ?? 64 * 1024) : undefined,
     // A key cannot be renamed safely: it stays a finding (and blocks when the policy says so).
     (key, field) => {
       const found = engine.scan(key, field);

@@ -262,7 +262,16 @@ export function registerMcpSurface(app: FastifyInstance, deps: McpSurfaceDeps): 
   // tools/call with a progress token from a caller that accepts SSE (progress-stream.ts).
   const progressStreams = new WeakMap<RequestContext, ProgressStream>();
   const streamOf = new WeakMap<FastifyReply, ProgressStream>();
-  const sensitive = (text: string) => deps.inspect.engine.scan(text, 'progress.message').length > 0;
+  // A progress message is checked with the request's pinned DLP snapshot (an approved live DLP
+  // change applies to it as to everything else the request carries).
+  // A scan that fails withholds the message (fail closed).
+  const sensitiveFor = (ctx: RequestContext) => (text: string) => {
+    try {
+      return dlp.engineFor(ctx).scan(text, 'progress.message').length > 0;
+    } catch {
+      return true;
+    }
+  };
 
   const resourceFor = (request: FastifyRequest) =>
     resourceUri(deps.config, request.protocol, header(request, 'host') ?? 'localhost');
@@ -405,7 +414,12 @@ export function registerMcpSurface(app: FastifyInstance, deps: McpSurfaceDeps): 
       (typeof token === 'string' || typeof token === 'number') &&
       (header(request, 'accept') ?? '').includes('text/event-stream')
     ) {
-      const stream = createProgressStream({ reply, requestId: ctx.requestId, token, sensitive });
+      const stream = createProgressStream({
+        reply,
+        requestId: ctx.requestId,
+        token,
+        sensitive: sensitiveFor(ctx),
+      });
       progressStreams.set(ctx, stream);
       streamOf.set(reply, stream);
     }
