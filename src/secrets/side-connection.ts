@@ -11,6 +11,7 @@ import type { Pool } from 'pg';
 import pg from 'pg';
 import { AirlockError } from '../errors.ts';
 import type { StoreConfig } from '../store/open-store.ts';
+import { checkOutClient } from '../store/pg-checkout.ts';
 import { postgresUrlSecrets, redactPostgresUrl, scrubSecrets } from '../store/postgres-url.ts';
 
 export type SideConnection =
@@ -119,7 +120,7 @@ export async function pgTransaction<T>(
 ): Promise<T> {
   let client: pg.PoolClient;
   try {
-    client = await conn.pool.connect();
+    client = await checkOutClient(conn.pool);
   } catch (err) {
     throw conn.translate(err);
   }

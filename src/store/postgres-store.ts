@@ -8,6 +8,7 @@ import type { Pool, PoolClient } from 'pg';
 import pg from 'pg';
 import { AirlockError } from '../errors.ts';
 import { type AppliedMigration, loadMigrations, pendingMigrations } from './migrations.ts';
+import { checkOutClient } from './pg-checkout.ts';
 import { postgresUrlSecrets, redactPostgresUrl, scrubSecrets } from './postgres-url.ts';
 import type { ApiKeyRecord, NewApiKey, Store } from './types.ts';
 
@@ -240,7 +241,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
 }
 
 async function inTransaction<T>(pool: Pool, fn: (client: PoolClient) => Promise<T>): Promise<T> {
-  const client = await pool.connect();
+  const client = await checkOutClient(pool);
   let broken: Error | undefined;
   try {
     await client.query('BEGIN');

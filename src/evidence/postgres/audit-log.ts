@@ -3,6 +3,7 @@
 // single-writer lock: two replicas cannot interleave appends and fork the tree) and then re-reads the
 // tree size, reloading the right edge when another replica appended since our last commit.
 import pg from 'pg';
+import { checkOutClient } from '../../store/pg-checkout.ts';
 import { planCommit } from '../commit-plan.ts';
 import type { PendingEntry } from '../entry.ts';
 import type { Frontier } from '../merkle/compact-range.ts';
@@ -62,7 +63,7 @@ export async function openPostgresAuditLog(opts: PostgresAuditLogOptions): Promi
   const headSize = async (db: Queryable): Promise<number> =>
     Number((await db.query<{ size: string }>('SELECT size FROM audit_head WHERE id = 1')).rows[0]!.size);
 
-  const boot = await pool.connect();
+  const boot = await checkOutClient(pool);
   let frontier: Frontier;
   let lastCheckpointSize: number;
   try {
@@ -75,7 +76,7 @@ export async function openPostgresAuditLog(opts: PostgresAuditLogOptions): Promi
   }
 
   async function write(batch: readonly PendingEntry[], withCheckpoint: boolean): Promise<CommitOutcome> {
-    const client = await pool.connect();
+    const client = await checkOutClient(pool);
     let broken: Error | undefined;
     try {
       await client.query('BEGIN');
