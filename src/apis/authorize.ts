@@ -9,6 +9,7 @@ import type { FindingsSummary } from '../dlp/summary.ts';
 import { AirlockError, type ErrorCode } from '../errors.ts';
 import type { RequestContext } from '../http/context.ts';
 import type { Stage } from '../http/pipeline.ts';
+import { refuseAuthorization } from '../policy/authorize-stage.ts';
 import { requesterCredential, requesterEntities } from '../policy/entities.ts';
 import type {
   Decision,
@@ -78,20 +79,7 @@ export function createApiAuthorizeStage(deps: {
   /** Context only the obligations stage knows (a granted approval, a break-glass grant). */
   readonly context?: (ctx: RequestContext) => Partial<DecisionContext>;
 }): Stage {
-  const refuse = (
-    ctx: RequestContext,
-    code: ErrorCode,
-    detail: Record<string, unknown>,
-    cause?: unknown,
-  ): never => {
-    ctx.trail.push({
-      stage: 'authorize',
-      outcome: code === 'policy_unavailable' ? 'error' : 'deny',
-      code,
-      detail,
-    });
-    throw new AirlockError(code, { detail: String(detail.reason ?? code), cause });
-  };
+  const refuse = refuseAuthorization;
   return {
     name: 'authorize',
     run(ctx) {

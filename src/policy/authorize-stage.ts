@@ -90,20 +90,7 @@ export function createPolicyAuthorizeStage(deps: PolicyAuthorizeStageDeps): Stag
     );
     return visible ? 'forbidden' : 'model_not_found';
   };
-  const refuse = (
-    ctx: RequestContext,
-    code: ErrorCode,
-    detail: Record<string, unknown>,
-    cause?: unknown,
-  ): never => {
-    ctx.trail.push({
-      stage: 'authorize',
-      outcome: code === 'policy_unavailable' ? 'error' : 'deny',
-      code,
-      detail,
-    });
-    throw new AirlockError(code, { detail: String(detail.reason ?? code), cause });
-  };
+  const refuse = refuseAuthorization;
   return {
     name: 'authorize',
     run(ctx) {
@@ -167,4 +154,21 @@ export function visibleModels<M extends { readonly alias: string }>(
     { clientAddress: ctx.clientAddress, stream: false, credential: credentialContext(ctx.principal) },
   );
   return allowed.map((e) => byId.get(e.id)!).filter((m) => m !== undefined);
+}
+
+/** Ends a request at authorize: the refusal goes on the trail (an engine failure as an error, anything
+ *  else as a deny) and is thrown as the surface's error. Shared by every surface's authorize stage. */
+export function refuseAuthorization(
+  ctx: RequestContext,
+  code: ErrorCode,
+  detail: Record<string, unknown>,
+  cause?: unknown,
+): never {
+  ctx.trail.push({
+    stage: 'authorize',
+    outcome: code === 'policy_unavailable' ? 'error' : 'deny',
+    code,
+    detail,
+  });
+  throw new AirlockError(code, { detail: String(detail.reason ?? code), cause });
 }
