@@ -4,11 +4,26 @@
 //   node bench/proxy-overhead.ts [--duration 5] [--runs 3] [--modes json,sse] [--connections 1,64]
 //                                [--profile DIR]   (V8 CPU profile of the gateway into DIR)
 //                                [--trace]         (per-stage wall time from the gateway's spans)
+//                                [--data-dir DIR]  (where the gateway's data folder, and so its
+//                                                   audit log, lives; default the OS temp folder)
 //
 // Pinning (2-core machine): the upstream and the gateway share CPU 0 (so "through airlock" gets no
-// extra core), wrk runs on CPU 1. Prints a JSON document and a markdown table for docs/BENCHMARKS.md.
+// extra core), wrk runs on CPU 1. Each case also runs through bench/bare-proxy.ts (node:http + undici
+// passing raw bytes, pinned like the gateway): the price of one extra HTTP hop in Node.js on that
+// core, so the gateway's governance cost can be read apart from the runtime's. The data folder's
+// fdatasync latency is measured first: at one connection the answer waits for one audit commit (P9).
+// Prints a JSON document and a markdown table for docs/BENCHMARKS.md.
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  fdatasyncSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs, promisify } from 'node:util';
@@ -27,6 +42,7 @@ const { values } = parseArgs({
     // Turn on the gateway's OpenTelemetry tracing to a receiver in this process and print the wall
     // time of every pipeline stage (tracing itself costs a little; numbers are then not overhead).
     trace: { type: 'boolean', default: false },
+    'data-dir': { type: 'string' },
   },
 });
 const MODES = values.modes.split(',');
@@ -105,10 +121,37 @@ const PROMPT =
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
+/** fdatasync latency of 4 KB overwrites in a preallocated file in `dir` (as a reused WAL sees it). */
+function fdatasyncMicros(dir: string): { p50: number; p99: number } {
+  const path = join(dir, 'fsync-probe');
+  writeFileSync(path, Buffer.alloc(4096 * 200));
+  const fd = openSync(path, 'r+');
+  const page = Buffer.alloc(4096, 1);
+  const us: number[] = [];
+  try {
+    fdatasyncSync(fd);
+    for (let i = 0; i < 200; i++) {
+      writeSync(fd, page, 0, page.length, i * 4096);
+      const t = process.hrtime.bigint();
+      fdatasyncSync(fd);
+      us.push(Number(process.hrtime.bigint() - t) / 1000);
+    }
+  } finally {
+    closeSync(fd);
+    rmSync(path);
+  }
+  us.sort((a, b) => a - b);
+  return { p50: Math.round(us[100]!), p99: Math.round(us[198]!) };
+}
+
 async function main() {
-  const dir = mkdtempSync(join(tmpdir(), 'airlock-bench-'));
+  const dir = mkdtempSync(join(values['data-dir'] ?? tmpdir(), 'airlock-bench-'));
+  const fdatasyncUs = fdatasyncMicros(dir);
+  process.stderr.write(`fdatasync in ${dir}: p50 ${fdatasyncUs.p50} µs, p99 ${fdatasyncUs.p99} µs\n`);
   const upstream = await startProcess(['bench/mock-upstream.ts', '--chunks', '20'], /"url"/);
   const upstreamUrl = JSON.parse(upstream.line).url as string;
+  const bare = await startProcess(['bench/bare-proxy.ts', '--upstream', upstreamUrl], /"url"/);
+  const bareUrl = JSON.parse(bare.line).url as string;
   const spans: StageSpans | undefined = values.trace ? await startStageSpans() : undefined;
   const configPath = join(dir, 'airlock.yaml');
   writeFileSync(
@@ -159,14 +202,17 @@ async function main() {
       writeFileSync(bodyFile, JSON.stringify(body));
       for (const connections of CONNECTIONS) {
         const direct: WrkResult[] = [];
+        const bareRuns: WrkResult[] = [];
         const through: WrkResult[] = [];
         const gatewayCpuUs: number[] = [];
         await wrk(`${upstreamUrl}/v1/chat/completions`, bodyFile, '', connections); // warm-up
+        await wrk(`${bareUrl}/v1/chat/completions`, bodyFile, '', connections);
         await wrk(`${gatewayUrl}/v1/chat/completions`, bodyFile, key, connections);
         spans?.reset();
         // Interleave the two targets so drift on a noisy machine hits both alike.
         for (let i = 0; i < RUNS; i++) {
           direct.push(await wrk(`${upstreamUrl}/v1/chat/completions`, bodyFile, '', connections));
+          bareRuns.push(await wrk(`${bareUrl}/v1/chat/completions`, bodyFile, '', connections));
           const cpu0 = cpuSeconds(gateway.child.pid!);
           const r = await wrk(`${gatewayUrl}/v1/chat/completions`, bodyFile, key, connections);
           gatewayCpuUs.push(((cpuSeconds(gateway.child.pid!) - cpu0) / r.requests) * 1e6);
@@ -186,9 +232,14 @@ async function main() {
           directRps: Math.round(rps(direct)),
           airlockRps: Math.round(rps(through)),
           rpsRatio: rps(through) / rps(direct),
+          bareAddedP50ms: median(bareRuns.map((r) => r.p50)) - median(direct.map((r) => r.p50)),
+          bareAddedP99ms: median(bareRuns.map((r) => r.p99)) - median(direct.map((r) => r.p99)),
+          bareRps: Math.round(rps(bareRuns)),
+          bareRatio: rps(bareRuns) / rps(direct),
+          airlockToBareRatio: rps(through) / rps(bareRuns),
           // The gateway's own CPU per request (main and writer threads), the mock upstream excluded.
           gatewayCpuUsPerRequest: Math.round(median(gatewayCpuUs)),
-          failedDirect: failed(direct),
+          failedDirect: failed(direct) + failed(bareRuns),
           failedAirlock: failed(through),
         };
         rows.push(row);
@@ -209,21 +260,22 @@ async function main() {
     const exited = new Promise((r) => gateway.child.once('exit', r));
     gateway.child.kill('SIGTERM');
     upstream.child.kill('SIGTERM');
+    bare.child.kill('SIGTERM');
     await exited;
     await spans?.close();
     rmSync(dir, { recursive: true, force: true });
   }
   const f = (n: unknown, d = 3) => (typeof n === 'number' ? n.toFixed(d) : String(n));
   const table = [
-    '| mode | conns | direct p50 / p99 (ms) | airlock p50 / p99 (ms) | added p50 / p99 (ms) | direct rps | airlock rps | ratio | gateway CPU µs/req |',
-    '|---|---|---|---|---|---|---|---|---|',
+    '| mode | conns | direct p50 / p99 (ms) | airlock p50 / p99 (ms) | added p50 / p99 (ms) | bare proxy added p50 / p99 (ms) | direct rps | bare proxy rps (ratio) | airlock rps (ratio) | airlock / bare | gateway CPU µs/req |',
+    '|---|---|---|---|---|---|---|---|---|---|---|',
     ...rows.map(
       (r) =>
-        `| ${r.mode} | ${r.connections} | ${f(r.directP50ms)} / ${f(r.directP99ms)} | ${f(r.airlockP50ms)} / ${f(r.airlockP99ms)} | ${f(r.addedP50ms)} / ${f(r.addedP99ms)} | ${r.directRps} | ${r.airlockRps} | ${f(r.rpsRatio, 2)} | ${r.gatewayCpuUsPerRequest} |`,
+        `| ${r.mode} | ${r.connections} | ${f(r.directP50ms)} / ${f(r.directP99ms)} | ${f(r.airlockP50ms)} / ${f(r.airlockP99ms)} | ${f(r.addedP50ms)} / ${f(r.addedP99ms)} | ${f(r.bareAddedP50ms)} / ${f(r.bareAddedP99ms)} | ${r.directRps} | ${r.bareRps} (${f(r.bareRatio, 2)}) | ${r.airlockRps} (${f(r.rpsRatio, 2)}) | ${f(r.airlockToBareRatio, 2)} | ${r.gatewayCpuUsPerRequest} |`,
     ),
   ].join('\n');
   process.stdout.write(
-    `${JSON.stringify({ duration: DURATION, runs: RUNS, cpu: cpus()[0]?.model, rows }, null, 2)}\n\n${table}\n`,
+    `${JSON.stringify({ duration: DURATION, runs: RUNS, cpu: cpus()[0]?.model, fdatasyncUs, rows }, null, 2)}\n\n${table}\n`,
   );
 }
 
