@@ -9,6 +9,7 @@ import type { Database as SqliteDatabase, Statement, Transaction } from 'better-
 import Database from 'better-sqlite3';
 import { AirlockError } from '../errors.ts';
 import { type AppliedMigration, loadMigrations, pendingMigrations } from './migrations.ts';
+import { createFreshness } from './sqlite-fresh-cache.ts';
 import type { ApiKeyRecord, NewApiKey, Store } from './types.ts';
 
 export interface SqliteStoreOptions {
@@ -49,6 +50,11 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
   const db = openDatabase(options.path, options.busyTimeoutMs ?? 5_000);
   let closed = false;
   let statements: ReturnType<typeof prepareStatements> | undefined;
+  // Every request reads its key: served from memory while no other connection has committed
+  // (data_version), dropped on every write of ours, so a revoke anywhere still takes effect on the
+  // next request. Token usage is not cached: its SELECT costs what the data_version check does.
+  const fresh = createFreshness(db);
+  const keysByHash = fresh.cache<ApiKeyRecord>(10_000);
 
   // Meters (token usage counts, a key's last use) do not wait for an fsync: in WAL mode
   // synchronous=NORMAL keeps the database consistent and the write becomes durable with the next FULL
@@ -72,6 +78,13 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
       return fn(statements);
     } catch (err) {
       throw translateError(err);
+    }
+  };
+  const write = <T>(fn: (s: ReturnType<typeof prepareStatements>) => T): T => {
+    try {
+      return run(fn);
+    } finally {
+      fresh.wrote();
     }
   };
 
@@ -98,6 +111,8 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
         }).immediate();
       } catch (err) {
         throw translateError(err);
+      } finally {
+        fresh.wrote();
       }
     },
 
@@ -116,11 +131,11 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
     },
 
     async insertApiKey(key: NewApiKey) {
-      run((s) => s.insert.run(keyParams(key)));
+      write((s) => s.insert.run(keyParams(key)));
     },
 
     async findApiKeyByHash(hash: string) {
-      return run((s) => toRecord(s.byHash.get(hash)));
+      return run((s) => keysByHash.read(hash, () => toRecord(s.byHash.get(hash))));
     },
 
     async getApiKey(id: string) {
@@ -142,20 +157,20 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
     },
 
     async revokeApiKey(id: string, at: Date) {
-      return run((s) => s.revoke.run(toMs(at), id).changes === 1);
+      return write((s) => s.revoke.run(toMs(at), id).changes === 1);
     },
 
     async rotateApiKey(oldId: string, next: NewApiKey, overlapUntil: Date) {
-      return run((s) => s.rotate.immediate(oldId, next, toMs(overlapUntil)));
+      return write((s) => s.rotate.immediate(oldId, next, toMs(overlapUntil)));
     },
 
     async touchApiKey(id: string, at: Date) {
-      run((s) => meter(() => s.touch.run({ id, at: toMs(at) })));
+      write((s) => meter(() => s.touch.run({ id, at: toMs(at) })));
     },
 
     async addTokenUsage(scope: string, day: string, tokens: number) {
       assertTokens(tokens);
-      run((s) => meter(() => s.addUsage.run(scope, day, tokens)));
+      write((s) => meter(() => s.addUsage.run(scope, day, tokens)));
     },
 
     async getTokenUsage(scope: string, day: string) {

@@ -343,6 +343,32 @@ function defineStoreContract(harness: Harness): void {
     assert.equal(await store.getTokenUsage('key2:gpt', '2030-01-01'), 9);
   });
 
+  it('a key or usage changed by another replica or by this store is seen by the very next read', async () => {
+    const db = await harness.fresh();
+    const a = await migrated(db);
+    const b = await migrated(db);
+    const key = newKey();
+    await a.insertApiKey(key);
+    // Warm whatever a caches, then change the rows elsewhere: a revoke must take effect at once.
+    assert.equal((await a.findApiKeyByHash(key.hash))?.revokedAt, null);
+    assert.equal(await a.getTokenUsage('k:m', '2030-01-01'), 0);
+    const at = new Date('2030-02-01T00:00:00.000Z');
+    assert.equal(await b.revokeApiKey(key.id, at), true);
+    await b.addTokenUsage('k:m', '2030-01-01', 11);
+    assert.deepEqual((await a.findApiKeyByHash(key.hash))?.revokedAt, at);
+    assert.equal(await a.getTokenUsage('k:m', '2030-01-01'), 11);
+    // And this store's own writes.
+    const other = newKey();
+    await a.insertApiKey(other);
+    assert.equal((await a.findApiKeyByHash(other.hash))?.lastUsedAt, null);
+    await a.touchApiKey(other.id, at);
+    assert.deepEqual((await a.findApiKeyByHash(other.hash))?.lastUsedAt, at);
+    assert.equal(await a.revokeApiKey(other.id, at), true);
+    assert.deepEqual((await a.findApiKeyByHash(other.hash))?.revokedAt, at);
+    await a.addTokenUsage('k:m', '2030-01-01', 4);
+    assert.equal(await a.getTokenUsage('k:m', '2030-01-01'), 15);
+  });
+
   it('token usage: 200 concurrent increments from two replicas all count', async () => {
     const db = await harness.fresh();
     const a = await migrated(db);
@@ -394,6 +420,26 @@ function defineStoreContract(harness: Harness): void {
 describe('store contract: sqlite', () => {
   const harness = sqliteHarness();
   defineStoreContract(harness);
+
+  it('sqlite: a revoke written straight to the file (another process, the CLI) is seen by the next read', async () => {
+    const db = await harness.fresh();
+    const store = await db.open();
+    await store.migrate();
+    const key = newKey();
+    try {
+      await store.insertApiKey(key);
+      assert.equal((await store.findApiKeyByHash(key.hash))?.revokedAt, null);
+      assert.equal(await store.getTokenUsage('k:m', '2030-01-01'), 0);
+      const raw = new Database(db.file!);
+      raw.prepare('UPDATE api_keys SET revoked_at = 1 WHERE id = ?').run(key.id);
+      raw.prepare("INSERT INTO token_usage (scope, day, tokens) VALUES ('k:m', '2030-01-01', 3)").run();
+      raw.close();
+      assert.deepEqual((await store.findApiKeyByHash(key.hash))?.revokedAt, new Date(1));
+      assert.equal(await store.getTokenUsage('k:m', '2030-01-01'), 3);
+    } finally {
+      await store.close();
+    }
+  });
 
   it('sqlite: the database file and its WAL are created with mode 0600', async () => {
     const db = await harness.fresh();
