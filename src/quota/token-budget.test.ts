@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { UsageStore } from '../store/types.ts';
-import { createTokenBudgets } from './token-budget.ts';
+import { createTokenBudgets, utcDay } from './token-budget.ts';
 
 function memoryUsage(): UsageStore & { rows: Map<string, number>; failing: boolean } {
   const rows = new Map<string, number>();
@@ -51,4 +51,18 @@ test('token budgets: reset is at the next UTC midnight', () => {
   const budgets = createTokenBudgets({ store: memoryUsage(), now });
   assert.equal(budgets.secondsUntilReset(), 12 * 3600);
   void budgets.close();
+});
+
+test('utcDay: the UTC date, switching exactly at midnight, also when time goes back', () => {
+  const midnight = Date.UTC(2026, 10, 23);
+  assert.equal(utcDay(midnight - 1), '2026-11-22');
+  assert.equal(utcDay(midnight - 86_400_000), '2026-11-22');
+  assert.equal(utcDay(midnight), '2026-11-23');
+  assert.equal(utcDay(midnight + 86_399_999), '2026-11-23');
+  assert.equal(utcDay(midnight - 1), '2026-11-22');
+  assert.equal(utcDay(midnight - 86_400_001), '2026-11-21');
+  assert.equal(utcDay(midnight + 86_400_000), '2026-11-24');
+  assert.equal(utcDay(-1), '1969-12-31');
+  assert.equal(utcDay(0), '1970-01-01');
+  assert.throws(() => utcDay(Number.NaN), RangeError);
 });
