@@ -141,3 +141,118 @@ test('sequencer: when a pipelined commit fails, the commit behind it is not ackn
   }
   assert.equal(s.health().ok, false);
 });
+
+// Held appends: a hold far longer than any test, so only company, a drain or a full batch can end it,
+// unless the test is about the hold expiring (then a few ms, and the test just awaits the promise).
+const LONG_HOLD = { holdMs: 900 };
+
+test('sequencer: a held append starts no commit alone; the next append takes it into one batch, in call order', async () => {
+  const g = gatedTarget();
+  const s = createSequencer(g.target, opts);
+  const held = s.append(ev, LONG_HOLD);
+  await tick();
+  await tick();
+  assert.deepEqual(g.batches, [], 'the held entry waits for company');
+  const next = s.append(ev);
+  await g.releaseAll();
+  assert.deepEqual(await Promise.all([held, next]), [{ index: 0 }, { index: 1 }]);
+  assert.deepEqual(g.batches, [2], 'one commit for both');
+});
+
+test('sequencer: a lone held append commits when its hold expires, with no other traffic', async () => {
+  const g = gatedTarget();
+  const s = createSequencer(g.target, opts);
+  const held = s.append(ev, { holdMs: 3 });
+  // Release the commit as soon as the hold expires and hands it to the target.
+  const releaser = (async () => {
+    while (g.gates.length === 0) await new Promise((r) => setTimeout(r, 1));
+    await g.releaseAll();
+  })();
+  assert.deepEqual(await held, { index: 0 });
+  await releaser;
+  assert.deepEqual(g.batches, [1]);
+});
+
+test('sequencer: a held append behind an in-flight commit still waits for company, then joins it', async () => {
+  const g = gatedTarget();
+  const s = createSequencer(g.target, opts);
+  const a = s.append(ev);
+  await tick();
+  const held = s.append(ev, LONG_HOLD);
+  g.gates.shift()!(); // the first commit settles: nothing released is queued, so no commit starts
+  await tick();
+  await tick();
+  assert.deepEqual(g.batches, [1]);
+  const c = s.append(ev);
+  await g.releaseAll();
+  assert.deepEqual(await Promise.all([a, held, c]), [{ index: 0 }, { index: 1 }, { index: 2 }]);
+  assert.deepEqual(g.batches, [1, 2]);
+});
+
+test('sequencer: drain commits held entries without waiting out their hold', async () => {
+  const g = gatedTarget();
+  const s = createSequencer(g.target, opts);
+  const held = [s.append(ev, LONG_HOLD), s.append(ev, LONG_HOLD)];
+  const drained = s.drain();
+  await g.releaseAll();
+  assert.deepEqual(g.batches, [2], 'committed long before the hold would have expired');
+  await drained;
+  assert.deepEqual(await Promise.all(held), [{ index: 0 }, { index: 1 }]);
+});
+
+test('sequencer: a checkpoint request ends the hold and commits the held entry first', async () => {
+  const g = gatedTarget();
+  const s = createSequencer(g.target, opts);
+  const held = s.append(ev, LONG_HOLD);
+  const cp = s.publishCheckpoint().catch((e: unknown) => e);
+  await g.releaseAll();
+  assert.deepEqual(await held, { index: 0 });
+  await cp; // the gated target signs no checkpoint; only the batching matters here
+  assert.deepEqual(g.batches, [1]);
+});
+
+test('sequencer: a failed commit rejects the held entry that joined it with audit_unavailable', async () => {
+  const g = gatedTarget();
+  const s = createSequencer(g.target, opts);
+  g.failOnce();
+  const held = s.append(ev, LONG_HOLD);
+  const next = s.append(ev);
+  const settled = Promise.allSettled([held, next]);
+  await g.releaseAll();
+  for (const r of await settled) {
+    assert.equal(r.status, 'rejected');
+    assert.ok(r.reason instanceof AirlockError && r.reason.code === 'audit_unavailable');
+  }
+  assert.deepEqual(g.batches, [2]);
+});
+
+test('sequencer: a held entry queued behind a failing commit is rejected, not left waiting', async () => {
+  const g = gatedTarget();
+  const s = createSequencer(g.target, opts);
+  g.failOnce();
+  const a = s.append(ev);
+  await tick();
+  const held = s.append(ev, LONG_HOLD);
+  const settled = Promise.allSettled([a, held]);
+  await g.releaseAll();
+  assert.deepEqual(
+    (await settled).map((r) => r.status),
+    ['rejected', 'rejected'],
+  );
+});
+
+test('sequencer: held entries that fill a batch commit at once, maxBatch at a time, in call order', async () => {
+  const g = gatedTarget();
+  const s = createSequencer(g.target, { ...opts, maxBatch: 4 });
+  const held = Array.from({ length: 6 }, () => s.append(ev, LONG_HOLD));
+  await tick();
+  await tick();
+  assert.deepEqual(g.batches, [4], 'a full batch does not wait for company');
+  const next = s.append(ev);
+  await g.releaseAll();
+  assert.deepEqual(
+    (await Promise.all([...held, next])).map((r) => 'index' in r && r.index),
+    [0, 1, 2, 3, 4, 5, 6],
+  );
+  assert.deepEqual(g.batches, [4, 3]);
+});

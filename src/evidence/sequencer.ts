@@ -3,14 +3,20 @@
 // its entries, tree nodes and (every checkpointIntervalMs, or on demand) a signed checkpoint. This is
 // what lets a durable append cost a fraction of an fsync. An idle sequencer commits at once (a
 // microtask, not a turn of the event loop): grouping costs nothing when nothing else is waiting. A
-// target that commits strictly in submission order (the SQLite writer thread) may take a second batch
+// HELD append (`holdMs`) is the exception: it waits up to holdMs for company (the next non-held
+// append, a checkpoint, a drain, or a full batch) so that an entry nobody awaits yet shares the commit
+// of the one that follows it (the gateway's pre-forward entry and its completion: one fsync, not two).
+// A target that commits strictly in submission order (the SQLite writer thread) may take a second batch
 // while the first commits, so the writer never waits for the main thread to hand it the next one.
 // Fail closed (STYLE 9, P9): a failed commit rejects its batch, every commit behind it and everything
 // queued with audit_unavailable, and later appends fail fast until a probe write succeeds.
 import { AirlockError } from '../errors.ts';
 import type { PendingEntry } from './entry.ts';
 import { prepareEntry } from './entry.ts';
-import type { AuditEvent, AuditHealth, Checkpoint } from './types.ts';
+import type { AppendOptions, AuditEvent, AuditHealth, Checkpoint } from './types.ts';
+
+/** A hold is a brief wait for company, never a way to park an entry: longer holds are cut to this. */
+const MAX_HOLD_MS = 1000;
 
 export interface CommitOutcome {
   /** Index of the batch's first entry. */
@@ -52,7 +58,7 @@ interface Waiter {
 }
 
 export interface Sequencer {
-  append(event: AuditEvent): Promise<{ index: number }>;
+  append(event: AuditEvent, options?: AppendOptions): Promise<{ index: number }>;
   appendMany(events: readonly AuditEvent[]): Promise<{ first: number; count: number }>;
   publishCheckpoint(): Promise<Checkpoint>;
   health(): AuditHealth;
@@ -78,9 +84,42 @@ export function createSequencer(target: CommitTarget, opts: SequencerOptions): S
   let checkpointedSize = target.lastCheckpointSize;
   let size = target.initialSize;
   let timer: NodeJS.Timeout | undefined;
+  /** Waiters at the head of the queue a commit may take now; every waiter behind them is a held
+   *  append (one entry each) waiting for company or for its hold to expire. */
+  let released = 0;
+  let holdTimer: NodeJS.Timeout | undefined;
+  let holdUntil = Number.POSITIVE_INFINITY;
 
   const unavailable = (detail: string, cause?: unknown) =>
     new AirlockError('audit_unavailable', { detail, retryAfter: 1, cause });
+
+  function stopHold(): void {
+    if (holdTimer !== undefined) clearTimeout(holdTimer);
+    holdTimer = undefined;
+    holdUntil = Number.POSITIVE_INFINITY;
+  }
+
+  /** Everything queued may commit now (a non-held append, a checkpoint, a drain, an expired hold). */
+  function release(): void {
+    released = queue.length;
+    stopHold();
+    schedule();
+  }
+
+  /** A held append was queued: commit it no later than `ms` from now (the earliest hold wins), or at
+   *  once when the held entries alone fill a batch. The timer is not unref'd: a caller is awaiting the
+   *  entry, and a process must not exit with it accepted but never written (it lasts holdMs at most). */
+  function hold(ms: number): void {
+    if (queue.length - released >= opts.maxBatch) {
+      release();
+      return;
+    }
+    const until = performance.now() + ms;
+    if (until >= holdUntil) return;
+    if (holdTimer !== undefined) clearTimeout(holdTimer);
+    holdUntil = until;
+    holdTimer = setTimeout(release, ms);
+  }
 
   function schedule(): void {
     if (scheduled || inFlight >= depth) return;
@@ -93,9 +132,10 @@ export function createSequencer(target: CommitTarget, opts: SequencerOptions): S
     });
   }
 
-  /** Starts commits while there is room in the pipeline and something to commit. */
+  /** Starts commits while there is room in the pipeline and something released to commit. A commit
+   *  that starts anyway also takes the held entries behind the released ones, up to maxBatch. */
   function pump(): void {
-    while (queue.length > 0 && inFlight < depth) {
+    while (released > 0 && inFlight < depth) {
       const batch: Waiter[] = [];
       let count = 0;
       while (queue.length > 0 && (batch.length === 0 || count + queue[0]!.entries.length <= opts.maxBatch)) {
@@ -103,6 +143,8 @@ export function createSequencer(target: CommitTarget, opts: SequencerOptions): S
         batch.push(w);
         count += w.entries.length;
       }
+      released = Math.max(0, released - batch.length);
+      if (released === queue.length) stopHold();
       const withCheckpoint =
         batch.some((w) => w.wantsCheckpoint) || Date.now() - lastCheckpointAt >= opts.checkpointIntervalMs;
       // Counted from the request, so the batch behind it in the pipeline does not sign one more.
@@ -130,6 +172,8 @@ export function createSequencer(target: CommitTarget, opts: SequencerOptions): S
     lastProbeAt = Date.now();
     const e = unavailable(failure, err);
     for (const w of batch) w.reject(e);
+    released = 0;
+    stopHold();
     for (const w of queue.splice(0)) w.reject(e);
   }
 
@@ -208,37 +252,43 @@ export function createSequencer(target: CommitTarget, opts: SequencerOptions): S
   // appends twice per request) takes no async hop. Otherwise admit() decides (probe, fail fast).
   const admitNow = (internal: boolean) => failure === undefined && !closed && (internal || !closing);
 
+  /** Queues a waiter; a positive holdMs holds it (see hold), anything else releases the whole queue. */
+  function push(w: Waiter, holdMs: number): void {
+    queue.push(w);
+    if (holdMs > 0) hold(holdMs);
+    else release();
+  }
+
   function enqueue(
     entries: readonly PendingEntry[],
     wantsCheckpoint: boolean,
     internal = false,
+    holdMs = 0,
   ): Promise<{ first: number; checkpoint: Checkpoint | null }> {
-    const push = () =>
-      new Promise<{ first: number; checkpoint: Checkpoint | null }>((resolve, reject) => {
-        queue.push({ entries, wantsCheckpoint, resolve, reject });
-        schedule();
-      });
-    return admitNow(internal) ? push() : admit(internal).then(push);
+    const queued = () =>
+      new Promise<{ first: number; checkpoint: Checkpoint | null }>((resolve, reject) =>
+        push({ entries, wantsCheckpoint, resolve, reject }, holdMs),
+      );
+    return admitNow(internal) ? queued() : admit(internal).then(queued);
   }
 
   return {
-    append(event) {
+    append(event, options) {
       let pending: PendingEntry;
       try {
         pending = prepareEntry(event, now());
       } catch (err) {
         return Promise.reject(err);
       }
-      if (!admitNow(false)) return enqueue([pending], false).then((o) => ({ index: o.first }));
-      return new Promise((resolve, reject) => {
-        queue.push({
-          entries: [pending],
-          wantsCheckpoint: false,
-          resolve: (o) => resolve({ index: o.first }),
-          reject,
-        });
-        schedule();
-      });
+      // NaN, negative and absent holds are no hold.
+      const holdMs = Math.min(options?.holdMs ?? 0, MAX_HOLD_MS) || 0;
+      if (!admitNow(false)) return enqueue([pending], false, false, holdMs).then((o) => ({ index: o.first }));
+      return new Promise((resolve, reject) =>
+        push(
+          { entries: [pending], wantsCheckpoint: false, resolve: (o) => resolve({ index: o.first }), reject },
+          holdMs,
+        ),
+      );
     },
     async appendMany(events) {
       const t = now();
@@ -260,7 +310,11 @@ export function createSequencer(target: CommitTarget, opts: SequencerOptions): S
       closing = true;
       // The final checkpoint queues behind every accepted append, so awaiting it drains them all.
       if (failure === undefined) await enqueue([], size > checkpointedSize, true).catch(() => {});
-      while (inFlight > 0 || queue.length > 0) await new Promise((r) => setImmediate(r));
+      while (inFlight > 0 || queue.length > 0) {
+        // Held appends admitted after the final checkpoint was queued do not wait out their hold.
+        if (released < queue.length) release();
+        await new Promise((r) => setImmediate(r));
+      }
       closed = true;
       if (timer !== undefined) clearTimeout(timer);
     },

@@ -128,6 +128,15 @@ export interface AuditLogReader {
   ): Promise<{ level: number; index: number; hash: Uint8Array }[]>;
 }
 
+/** How an append may wait for company before it starts a commit of its own. */
+export interface AppendOptions {
+  /** Hold the entry up to this many ms (capped at 1000) so that it shares one group commit with the
+   *  next append instead of paying an fsync alone; a checkpoint, close() or a full batch also ends the
+   *  hold. The promise still resolves only when the entry is durable, and a failed commit rejects it
+   *  as any other. For an entry nobody waits on at once (the gateway's pre-forward entry). */
+  readonly holdMs?: number;
+}
+
 /**
  * The append-only audit log.
  *
@@ -141,11 +150,13 @@ export interface AuditLogReader {
  *   stored for a size whose entries are not durable, and two different roots MUST NOT be stored for one size.
  * - When a write fails the log fails closed: pending and later appends MUST reject with
  *   AirlockError('audit_unavailable') and `health()` MUST report why, until a probe write succeeds.
+ * - A held append (`holdMs`) follows the same rules; its commit MUST start by the end of its hold
+ *   even when nothing else is appended, and close() MUST commit it without waiting the hold out.
  * - `close()` MUST drain: it resolves after every accepted append settled and a final checkpoint
  *   covering them was stored; appends after close MUST reject.
  */
 export interface AuditLog extends AuditLogReader {
-  append(event: AuditEvent): Promise<{ index: number }>;
+  append(event: AuditEvent, options?: AppendOptions): Promise<{ index: number }>;
   /** Appends events with consecutive indices in one commit. */
   appendMany(events: readonly AuditEvent[]): Promise<{ first: number; count: number }>;
   /** Signs and stores a checkpoint of the current tree now (through the sequencer). */

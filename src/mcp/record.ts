@@ -1,13 +1,15 @@
 // record for /mcp: the same two entries as every surface — `request.authorized` before the upstream
-// call (its commit overlaps the call) and `request.completed` at the end — carrying the method, the
-// namespaced tool, its pin hash and keyed hashes (HMAC-SHA-256, the log's body key) of the
-// arguments sent and the result returned. Never the values themselves (P5, DESIGN.md §5).
+// call (its commit overlaps the call, or shares the completion's when the tool server answers within
+// PRE_FORWARD_HOLD_MS: local tool servers often answer faster than an fsync) and `request.completed`
+// at the end — carrying the method, the namespaced tool, its pin hash and keyed hashes (HMAC-SHA-256,
+// the log's body key) of the arguments sent and the result returned. Never the values themselves
+// (P5, DESIGN.md §5).
 import { AirlockError } from '../errors.ts';
 import { canonicalJson } from '../evidence/canonical-json.ts';
 import type { JsonObject } from '../evidence/types.ts';
 import type { RequestContext } from '../http/context.ts';
 import type { RecordStage } from '../http/pipeline.ts';
-import type { AuditSink, BodyHasher } from '../http/stages/record.ts';
+import { type AuditSink, type BodyHasher, PRE_FORWARD_HOLD_MS } from '../http/stages/record.ts';
 import { mcpOf } from './stages.ts';
 
 /** No JSON round trip on the hot path (as on /v1): the entry encoder drops undefined members and
@@ -74,19 +76,22 @@ export function createMcpRecordStage(deps: {
       ctx.trailRecorded = ctx.trail.length;
       if (m.method === 'tools/call') m.argumentsHash = digest(m.arguments ?? {}) ?? undefined;
       return wrap(
-        deps.sink.append({
-          type: 'request.authorized',
-          requestId: ctx.requestId,
-          traceId: ctx.trace.traceId,
-          principal: principalOf(ctx),
-          outcome: 'allow',
-          detail: detailOf({
-            ...common(ctx),
-            argumentsHash: m.argumentsHash ?? null,
-            findings: ctx.findings,
-            trail: ctx.trail,
-          }),
-        }),
+        deps.sink.append(
+          {
+            type: 'request.authorized',
+            requestId: ctx.requestId,
+            traceId: ctx.trace.traceId,
+            principal: principalOf(ctx),
+            outcome: 'allow',
+            detail: detailOf({
+              ...common(ctx),
+              argumentsHash: m.argumentsHash ?? null,
+              findings: ctx.findings,
+              trail: ctx.trail,
+            }),
+          },
+          { holdMs: PRE_FORWARD_HOLD_MS },
+        ),
       );
     },
     async complete(ctx) {

@@ -299,6 +299,28 @@ for (const harness of [sqliteHarness(), postgresHarness()]) {
       }
     });
 
+    it('held append: durable alone after its hold, or in call order with the append that ends it', async () => {
+      const log = await (await harness.fresh()).open();
+      let closed = false;
+      try {
+        assert.deepEqual(await log.append(ev(0, 'a'), { holdMs: 3 }), { index: 0 });
+        const held = log.append(ev(1, 'b'), { holdMs: 900 });
+        const next = log.append(ev(2, 'b'));
+        assert.deepEqual(await Promise.all([held, next]), [{ index: 1 }, { index: 2 }]);
+        assert.deepEqual(
+          (await log.entriesByRequest('b')).map((e) => decodeEntry(e.data).entry.detail['i']),
+          [1, 2],
+        );
+        // close() commits a held append without waiting out its hold.
+        const last = log.append(ev(3), { holdMs: 900 });
+        closed = true;
+        await log.close();
+        assert.deepEqual(await last, { index: 3 });
+      } finally {
+        if (!closed) await log.close();
+      }
+    });
+
     it('close: drains accepted appends, stores a final checkpoint, then refuses appends', async () => {
       const db = await harness.fresh();
       const log = await db.open();

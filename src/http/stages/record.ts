@@ -1,5 +1,6 @@
 // record: every request ends as audit entries — one enqueued before forwarding (its commit overlaps
-// the upstream call) and one at the end carrying the outcome and usage. Entries hold decisions,
+// the upstream call, or shares the completion's commit when the upstream is fast: see
+// PRE_FORWARD_HOLD_MS) and one at the end carrying the outcome and usage. Entries hold decisions,
 // ids, counts and keyed hashes of the bodies (HMAC-SHA-256 with the log's body key); never prompts,
 // completions or credentials.
 import { createHmac, createSecretKey, type Hmac } from 'node:crypto';
@@ -11,6 +12,23 @@ import type { RecordStage } from '../pipeline.ts';
 /** Where entries go: the evidence plane's log (or a stand-in in tests). `append` resolves when durable. */
 export type AuditSink = Pick<AuditLog, 'append' | 'health'>;
 export type { AuditEvent };
+
+/**
+ * How long the pre-forward entry waits for company before it commits alone. Nobody awaits that entry
+ * before forwarding; the response's final bytes await it together with the completion entry. When the
+ * upstream answers within the hold (a cache, a mock, a small model: well under an fsync), the
+ * completion's append ends the hold and both entries share ONE group commit, so the client waits for
+ * one fsync instead of two serial ones. A slow upstream (a model generating for seconds) gets its
+ * pre-forward entry durable holdMs after forwarding, overlapped with the call as before. 2 ms is a few
+ * times this gateway's own work between the two appends and above a p99 fdatasync (~0.35-0.9 ms), yet
+ * short next to any real model call.
+ *
+ * Crash window: the pre-forward entry was never awaited before forwarding, so a crash right after
+ * forwarding could already lose it for up to one commit (an fsync); the hold widens that window by
+ * at most PRE_FORWARD_HOLD_MS. It never lets a response's final bytes go out before both entries
+ * are durable (P9): the surface awaits both before its last write.
+ */
+export const PRE_FORWARD_HOLD_MS = 2;
 
 /** Keyed digests of request and response bodies, so an auditor holding a body can prove it matches. */
 export interface BodyHasher {
@@ -64,23 +82,28 @@ export function createRecordStage(deps: {
     beforeForward(ctx) {
       ctx.trailRecorded = ctx.trail.length;
       return wrap(
-        deps.sink.append({
-          type: 'request.authorized',
-          requestId: ctx.requestId,
-          traceId: ctx.trace.traceId,
-          principal: principalOf(ctx),
-          outcome: 'allow',
-          detail: detailOf({
-            surface: deps.surface,
-            operation: ctx.operation,
-            model: ctx.model?.alias ?? null,
-            stream: ctx.stream,
-            findings: ctx.findings,
-            requestBodyHash:
-              deps.hasher && ctx.operation !== 'models' ? deps.hasher.digest(JSON.stringify(ctx.body)) : null,
-            trail: ctx.trail,
-          }),
-        }),
+        deps.sink.append(
+          {
+            type: 'request.authorized',
+            requestId: ctx.requestId,
+            traceId: ctx.trace.traceId,
+            principal: principalOf(ctx),
+            outcome: 'allow',
+            detail: detailOf({
+              surface: deps.surface,
+              operation: ctx.operation,
+              model: ctx.model?.alias ?? null,
+              stream: ctx.stream,
+              findings: ctx.findings,
+              requestBodyHash:
+                deps.hasher && ctx.operation !== 'models'
+                  ? deps.hasher.digest(JSON.stringify(ctx.body))
+                  : null,
+              trail: ctx.trail,
+            }),
+          },
+          { holdMs: PRE_FORWARD_HOLD_MS },
+        ),
       );
     },
     async complete(ctx) {
