@@ -99,3 +99,15 @@ test('canonicalJson: deep nesting falls back to the reference, which still refus
   at['x'] = cyclic;
   assert.throws(() => canonicalJson(cyclic), /Circular/);
 });
+
+test('canonicalJson: names seen before (cached), long names and names past the cache bound encode alike', () => {
+  const v = { 'a"b': 1, 'tab\t': 2, ['x'.repeat(100)]: 3, plain: [{ plain: 4 }] };
+  const first = canonicalJson(v);
+  assert.equal(first, canonicalize(v));
+  assert.equal(canonicalJson(v), first);
+  const many: Record<string, number> = {};
+  for (let i = 0; i < 3000; i++) many[`k${i}`] = i;
+  assert.equal(canonicalJson(many), canonicalize(many));
+  assert.equal(canonicalJson(many), canonicalize(many));
+  for (let i = 0; i < 2; i++) assert.throws(() => canonicalJson({ '\udc00': 1 }), /surrogate/i);
+});
