@@ -89,4 +89,19 @@ describe('walk-openai', () => {
     assert.ok(json.includes('[REDACTED:AWS_ACCESS_KEY]'));
     assert.ok(json.includes('jane@example.com'));
   });
+
+  test('member names: a clean name is not re-scanned, yet a name with a secret is found every time and another engine scans afresh', () => {
+    const body = { model: 'm', messages: [{ role: 'user', content: 'hi' }], [awsKey]: 1 };
+    for (let i = 0; i < 3; i++) {
+      const r = inspectOpenAiBody(engine, body, 'input');
+      assert.deepEqual(
+        r.findings.map((f) => [f.field, f.type]),
+        [['{key}', 'AWS_ACCESS_KEY']],
+      );
+    }
+    // 'content' is clean for the default engine (cached there); a site rule makes it a finding.
+    const strict = createDlpEngine({ rules: [{ id: 'no-content', dictionary: ['content'] }] });
+    const r = inspectOpenAiBody(strict, body, 'input');
+    assert.ok(r.findings.some((f) => f.field === 'messages[0].{key}' && f.type === 'NO_CONTENT'));
+  });
 });
