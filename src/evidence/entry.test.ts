@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { decodeEntry, encodeEntry, hashBody, prepareEntry } from './entry.ts';
+import { decodeEntry, encodeEntry, hashBody, isoTime, prepareEntry } from './entry.ts';
 
 const NOW = new Date('2026-01-02T03:04:05.678Z');
 
@@ -52,4 +52,25 @@ test('hashBody: HMAC-SHA-256 (RFC 4231 test case 2)', () => {
     hashBody(Buffer.from('Jefe'), 'what do ya want for nothing?'),
     '5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843',
   );
+});
+
+test('isoTime: exactly toISOString, also within one second, across seconds, before 1970 and past 9999', () => {
+  const times = [
+    0, 1, 999, 1000, -1, -999, -1000, -1001, 1_763_800_000_000, 1_763_800_000_007, 1_763_800_000_070,
+  ];
+  times.push(
+    1_763_800_000_700,
+    1_763_800_001_000,
+    253_402_300_799_999,
+    253_402_300_800_000,
+    8.64e15,
+    -8.64e15,
+  );
+  let t = 1_763_800_000_000;
+  for (let i = 0; i < 2000; i++) times.push((t += (i * 389) % 701));
+  for (const ms of times) {
+    const d = new Date(ms);
+    assert.equal(isoTime(d), d.toISOString(), String(ms));
+    assert.equal(isoTime(d), d.toISOString(), `${ms} again`);
+  }
 });

@@ -50,6 +50,25 @@ function member(name: string, v: unknown): string {
   return s === undefined ? '' : `,"${name}":${s}`;
 }
 
+/** Date.prototype.toISOString of the last second seen, without its milliseconds: every request
+ *  writes two entries stamped within the same second, and toISOString costs ~0.8 µs. */
+let isoSecond = Number.NaN;
+let isoPrefix = '';
+
+/** Exactly `d.toISOString()` for a valid date. */
+export function isoTime(d: Date): string {
+  const ms = d.getTime();
+  const second = Math.floor(ms / 1000);
+  if (second !== isoSecond) {
+    const iso = d.toISOString();
+    isoSecond = second;
+    isoPrefix = iso.slice(0, -4); // drops "sssZ"
+    return iso;
+  }
+  const frac = ms - second * 1000;
+  return `${isoPrefix}${frac < 10 ? '00' : frac < 100 ? '0' : ''}${frac}Z`;
+}
+
 /**
  * Validate an event, fix its time and encode it. Throws TypeError for a malformed event so one bad
  * caller rejects alone instead of failing the whole group commit it would have joined.
@@ -69,7 +88,7 @@ export function prepareEntry(event: AuditEvent, now: Date): PendingEntry {
     `,"outcome":"${event.outcome}"` +
     member('principal', event.principal === undefined ? undefined : principalOf(event.principal)) +
     member('requestId', event.requestId) +
-    `,"time":"${time.toISOString()}"` +
+    `,"time":"${isoTime(time)}"` +
     member('traceId', event.traceId) +
     `,"type":"${event.type}","v":1}`;
   return { pre, post, requestId: typeof event.requestId === 'string' ? event.requestId : null };
