@@ -67,7 +67,10 @@ test('isoTime: exactly toISOString, also within one second, across seconds, befo
     -8.64e15,
   );
   let t = 1_763_800_000_000;
-  for (let i = 0; i < 2000; i++) times.push((t += (i * 389) % 701));
+  for (let i = 0; i < 2000; i++) {
+    t += (i * 389) % 701;
+    times.push(t);
+  }
   for (const ms of times) {
     const d = new Date(ms);
     assert.equal(isoTime(d), d.toISOString(), String(ms));
