@@ -27,8 +27,12 @@ export interface SqliteAuditLogOptions {
   readonly onCommitted?: (leaves: readonly string[]) => void;
   /** How long a write waits for another process's lock before failing. */
   readonly busyTimeoutMs?: number;
-  /** How often the checkpointer thread folds the WAL into the database (default 250 ms). */
+  /** How often the checkpointer thread looks at the WAL backlog (default 250 ms). */
   readonly walCheckpointIntervalMs?: number;
+  /** The checkpointer folds the WAL into the database once this many frames wait (default 4000)… */
+  readonly walCheckpointMinFrames?: number;
+  /** …or this long after its last checkpoint for a smaller backlog (default 5000 ms). */
+  readonly walCheckpointMaxWaitMs?: number;
 }
 
 interface NodeRow {
@@ -79,6 +83,8 @@ export function openSqliteAuditLog(opts: SqliteAuditLogOptions): AuditLog {
           path: opts.path,
           busyTimeoutMs,
           intervalMs: opts.walCheckpointIntervalMs ?? 250,
+          minFrames: opts.walCheckpointMinFrames,
+          maxWaitMs: opts.walCheckpointMaxWaitMs,
         });
 
   const toCheckpoint = (r: { size: number; root: Buffer; note: string }): Checkpoint => ({
