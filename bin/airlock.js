@@ -9,6 +9,27 @@ if (major < 24) {
   process.exit(1);
 }
 
+// `serve` runs with 16 MB semi-spaces (src/cli/young-generation.ts): V8 sizes them only when the
+// isolate is created, so the process image is replaced with the same command plus the flag, before
+// anything else has started (young-generation.ts imports nothing, so the guard still comes first for
+// every module that could reach the network). If execve is unavailable or refused, serve carries on.
+{
+  const { youngGenerationReexec } = await import('../src/cli/young-generation.ts');
+  const argv = youngGenerationReexec({
+    execPath: process.execPath,
+    execArgv: process.execArgv,
+    argv: process.argv,
+    nodeOptions: process.env.NODE_OPTIONS,
+  });
+  if (argv !== undefined && typeof process.execve === 'function') {
+    try {
+      process.execve(process.execPath, argv, process.env);
+    } catch {
+      // e.g. the permission model refuses it: V8's default young generation, nothing else differs.
+    }
+  }
+}
+
 const { installEgressGuard, isEgressGuardInstalled } = await import('../src/egress/guard.ts');
 const { denyAllEgressPolicy } = await import('../src/egress/policy.ts');
 
