@@ -6,20 +6,10 @@
 // (P5, DESIGN.md §5).
 import { AirlockError } from '../errors.ts';
 import { canonicalJson } from '../evidence/canonical-json.ts';
-import type { JsonObject } from '../evidence/types.ts';
 import type { RequestContext } from '../http/context.ts';
 import type { RecordStage } from '../http/pipeline.ts';
-import { type AuditSink, type BodyHasher, PRE_FORWARD_HOLD_MS } from '../http/stages/record.ts';
+import { type AuditSink, appendRequestEntry, type BodyHasher } from '../http/stages/record.ts';
 import { mcpOf } from './stages.ts';
-
-/** No JSON round trip on the hot path (as on /v1): the entry encoder drops undefined members and
- *  throws on what JSON cannot carry, which rejects the append (fail closed). */
-const detailOf = (value: object): JsonObject => value as JsonObject;
-
-function principalOf(ctx: RequestContext) {
-  const p = ctx.principal;
-  return p ? { kind: p.kind, id: p.id, credentialId: p.credentialId } : undefined;
-}
 
 /** With a delegated credential: the RFC 8693 act chain and the task id, so the entry says which
  *  agent acted for whom, in which task (never the token itself). */
@@ -39,13 +29,6 @@ export function createMcpRecordStage(deps: {
   /** Methods recorded only when they fail (ping, notifications): no entry per keep-alive. */
   quiet?: ReadonlySet<string>;
 }): RecordStage {
-  const wrap = (p: Promise<unknown>): Promise<void> =>
-    p.then(
-      () => undefined,
-      (err: unknown) => {
-        throw err instanceof AirlockError ? err : new AirlockError('audit_unavailable', { cause: err });
-      },
-    );
   const quietSet = deps.quiet ?? new Set(['ping']);
   const quiet = {
     has: (m: string) => quietSet.has(m) || m.startsWith('notifications/') || m === '(response)',
@@ -75,51 +58,29 @@ export function createMcpRecordStage(deps: {
       if (quiet.has(m.method)) return Promise.resolve();
       ctx.trailRecorded = ctx.trail.length;
       if (m.method === 'tools/call') m.argumentsHash = digest(m.arguments ?? {}) ?? undefined;
-      return wrap(
-        deps.sink.append(
-          {
-            type: 'request.authorized',
-            requestId: ctx.requestId,
-            traceId: ctx.trace.traceId,
-            principal: principalOf(ctx),
-            outcome: 'allow',
-            detail: detailOf({
-              ...common(ctx),
-              argumentsHash: m.argumentsHash ?? null,
-              findings: ctx.findings,
-              trail: ctx.trail,
-            }),
-          },
-          { holdMs: PRE_FORWARD_HOLD_MS },
-        ),
-      );
+      return appendRequestEntry(deps.sink, ctx, 'request.authorized', {
+        ...common(ctx),
+        argumentsHash: m.argumentsHash ?? null,
+        findings: ctx.findings,
+        trail: ctx.trail,
+      });
     },
     async complete(ctx) {
       const m = mcpOf(ctx);
       const err = ctx.error;
       if (!err && quiet.has(m.method)) return;
-      await wrap(
-        deps.sink.append({
-          type: 'request.completed',
-          requestId: ctx.requestId,
-          traceId: ctx.trace.traceId,
-          principal: principalOf(ctx),
-          outcome: err ? (err.status < 500 ? 'deny' : 'error') : 'allow',
-          ...(err ? { code: err.code } : {}),
-          detail: detailOf({
-            ...common(ctx),
-            argumentsHash:
-              m.argumentsHash ?? (m.method === 'tools/call' && m.arguments ? digest(m.arguments) : null),
-            resultHash: m.resultHash ?? null,
-            isError: m.result ? m.result.isError === true : null,
-            shown: m.listed ? m.listed.length : null,
-            findings: ctx.findings.filter((f) => ctx.trailRecorded === undefined || f.direction === 'output'),
-            durationMs: Math.round((performance.now() - ctx.startedAt) * 1000) / 1000,
-            clientAborted: ctx.signal.aborted,
-            trail: ctx.trail.slice(ctx.trailRecorded ?? 0),
-          }),
-        }),
-      );
+      await appendRequestEntry(deps.sink, ctx, 'request.completed', {
+        ...common(ctx),
+        argumentsHash:
+          m.argumentsHash ?? (m.method === 'tools/call' && m.arguments ? digest(m.arguments) : null),
+        resultHash: m.resultHash ?? null,
+        isError: m.result ? m.result.isError === true : null,
+        shown: m.listed ? m.listed.length : null,
+        findings: ctx.findings.filter((f) => ctx.trailRecorded === undefined || f.direction === 'output'),
+        durationMs: Math.round((performance.now() - ctx.startedAt) * 1000) / 1000,
+        clientAborted: ctx.signal.aborted,
+        trail: ctx.trail.slice(ctx.trailRecorded ?? 0),
+      });
     },
   };
 }

@@ -50,14 +50,43 @@ export function toJsonObject(value: object): JsonObject {
   return JSON.parse(JSON.stringify(value)) as JsonObject;
 }
 
-/** The hot path's detail: no JSON round trip. The entry encoder (evidence/canonical-json.ts) drops
- *  undefined members as JSON.stringify does and throws on what JSON cannot carry (NaN, BigInt), which
- *  rejects the append (fail closed) instead of silently writing null. */
-const detailOf = (value: object): JsonObject => value as JsonObject;
-
 function principalOf(ctx: RequestContext) {
   const p = ctx.principal;
   return p ? { kind: p.kind, id: p.id, credentialId: p.credentialId } : undefined;
+}
+
+/** Appends one of a request's two entries with the members every surface shares (/v1, /api, /mcp):
+ *  `request.authorized` before forwarding (allow, held for company), or `request.completed` with the
+ *  outcome of `ctx.error`. A failed append surfaces as audit_unavailable (fail closed). The detail goes
+ *  to the entry encoder without a JSON round trip: the encoder (evidence/canonical-json.ts) drops
+ *  undefined members as JSON.stringify does and throws on what JSON cannot carry (NaN, BigInt), which
+ *  rejects the append instead of silently writing null. */
+export function appendRequestEntry(
+  sink: AuditSink,
+  ctx: RequestContext,
+  type: 'request.authorized' | 'request.completed',
+  detail: object,
+): Promise<void> {
+  const err = type === 'request.completed' ? ctx.error : undefined;
+  return sink
+    .append(
+      {
+        type,
+        requestId: ctx.requestId,
+        traceId: ctx.trace.traceId,
+        principal: principalOf(ctx),
+        outcome: err ? (err.status < 500 ? 'deny' : 'error') : 'allow',
+        ...(err ? { code: err.code } : {}),
+        detail: detail as JsonObject,
+      },
+      type === 'request.authorized' ? { holdMs: PRE_FORWARD_HOLD_MS } : undefined,
+    )
+    .then(
+      () => undefined,
+      (e: unknown) => {
+        throw e instanceof AirlockError ? e : new AirlockError('audit_unavailable', { cause: e });
+      },
+    );
 }
 
 export function createRecordStage(deps: {
@@ -66,13 +95,6 @@ export function createRecordStage(deps: {
   hasher?: BodyHasher;
   settle?: (ctx: RequestContext) => Promise<void>;
 }): RecordStage {
-  const wrap = (p: Promise<unknown>): Promise<void> =>
-    p.then(
-      () => undefined,
-      (err: unknown) => {
-        throw err instanceof AirlockError ? err : new AirlockError('audit_unavailable', { cause: err });
-      },
-    );
   return {
     name: 'record',
     assertWritable() {
@@ -81,63 +103,38 @@ export function createRecordStage(deps: {
     },
     beforeForward(ctx) {
       ctx.trailRecorded = ctx.trail.length;
-      return wrap(
-        deps.sink.append(
-          {
-            type: 'request.authorized',
-            requestId: ctx.requestId,
-            traceId: ctx.trace.traceId,
-            principal: principalOf(ctx),
-            outcome: 'allow',
-            detail: detailOf({
-              surface: deps.surface,
-              operation: ctx.operation,
-              model: ctx.model?.alias ?? null,
-              stream: ctx.stream,
-              findings: ctx.findings,
-              requestBodyHash:
-                deps.hasher && ctx.operation !== 'models'
-                  ? deps.hasher.digest(JSON.stringify(ctx.body))
-                  : null,
-              trail: ctx.trail,
-            }),
-          },
-          { holdMs: PRE_FORWARD_HOLD_MS },
-        ),
-      );
+      return appendRequestEntry(deps.sink, ctx, 'request.authorized', {
+        surface: deps.surface,
+        operation: ctx.operation,
+        model: ctx.model?.alias ?? null,
+        stream: ctx.stream,
+        findings: ctx.findings,
+        requestBodyHash:
+          deps.hasher && ctx.operation !== 'models' ? deps.hasher.digest(JSON.stringify(ctx.body)) : null,
+        trail: ctx.trail,
+      });
     },
     async complete(ctx) {
       if (deps.settle && ctx.principal) await deps.settle(ctx).catch(() => {});
-      const err = ctx.error;
-      await wrap(
-        deps.sink.append({
-          type: 'request.completed',
-          requestId: ctx.requestId,
-          traceId: ctx.trace.traceId,
-          principal: principalOf(ctx),
-          outcome: err ? (err.status < 500 ? 'deny' : 'error') : 'allow',
-          ...(err ? { code: err.code } : {}),
-          detail: detailOf({
-            surface: deps.surface,
-            operation: ctx.operation,
-            model: ctx.model?.alias ?? null,
-            upstream: ctx.target?.upstream ?? null,
-            upstreamStatus: ctx.upstreamStatus ?? null,
-            stream: ctx.stream,
-            responseBodyHash: ctx.responseBodyHash ?? null,
-            // A request denied before forwarding has no pre-forward entry: it carries its input findings too.
-            findings:
-              ctx.trailRecorded === undefined
-                ? ctx.findings
-                : ctx.findings.filter((f) => f.direction === 'output'),
-            usage: { promptTokens: ctx.usage.promptTokens, completionTokens: ctx.usage.completionTokens },
-            durationMs: Math.round((performance.now() - ctx.startedAt) * 1000) / 1000,
-            clientAborted: ctx.signal.aborted,
-            // Decisions after the pre-forward entry; a denial before forwarding carries them all.
-            trail: ctx.trail.slice(ctx.trailRecorded ?? 0),
-          }),
-        }),
-      );
+      await appendRequestEntry(deps.sink, ctx, 'request.completed', {
+        surface: deps.surface,
+        operation: ctx.operation,
+        model: ctx.model?.alias ?? null,
+        upstream: ctx.target?.upstream ?? null,
+        upstreamStatus: ctx.upstreamStatus ?? null,
+        stream: ctx.stream,
+        responseBodyHash: ctx.responseBodyHash ?? null,
+        // A request denied before forwarding has no pre-forward entry: it carries its input findings too.
+        findings:
+          ctx.trailRecorded === undefined
+            ? ctx.findings
+            : ctx.findings.filter((f) => f.direction === 'output'),
+        usage: { promptTokens: ctx.usage.promptTokens, completionTokens: ctx.usage.completionTokens },
+        durationMs: Math.round((performance.now() - ctx.startedAt) * 1000) / 1000,
+        clientAborted: ctx.signal.aborted,
+        // Decisions after the pre-forward entry; a denial before forwarding carries them all.
+        trail: ctx.trail.slice(ctx.trailRecorded ?? 0),
+      });
     },
   };
 }
