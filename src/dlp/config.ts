@@ -43,7 +43,7 @@ export const actionPolicySchema = z.strictObject({
     .literal(true)
     .optional()
     .describe(
-      'Required (true) when these actions let a credential go to a model or tool (a secret-category finding on input other than block); start-up refuses such actions without it.',
+      'Required (true) when these actions loosen the credential defaults: a secret-category finding on input other than block (it reaches a model or tool), or on output other than redact or block (it reaches the caller); start-up refuses such actions without it.',
     ),
 });
 

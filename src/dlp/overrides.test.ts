@@ -124,6 +124,13 @@ describe('dlp overrides', () => {
         ],
       },
       { actions: { categories: { secret: { input: 'mask' } } } },
+      { actions: { categories: { secret: { output: 'alert' } } } },
+      { actions: { categories: { secret: { output: 'mask' } } } },
+      {
+        overrides: [
+          { match: { routes: ['/mcp'] }, actions: { types: { AWS_ACCESS_KEY: { output: 'alert' } } } },
+        ],
+      },
     ];
     for (const config of refused)
       assert.throws(
@@ -131,9 +138,11 @@ describe('dlp overrides', () => {
         (e: unknown) =>
           e instanceof AirlockError &&
           e.code === 'config_invalid' &&
-          /lets credentials reach models and tools; add weakensCredentialBlocking: true/.test(e.detail ?? ''),
+          /lets credentials reach models, tools or callers; add weakensCredentialBlocking: true/.test(
+            e.detail ?? '',
+          ),
       );
-    // Written out explicitly: accepted. Output-side and non-credential changes never need it.
+    // Written out explicitly: accepted. Stricter output (block) and non-credential changes never need it.
     createDlpEngine({
       overrides: [
         {
@@ -142,7 +151,10 @@ describe('dlp overrides', () => {
         },
       ],
     });
-    createDlpEngine({ actions: { categories: { secret: { output: 'alert' }, pii: { input: 'block' } } } });
+    createDlpEngine({
+      actions: { categories: { secret: { output: 'alert' } }, weakensCredentialBlocking: true },
+    });
+    createDlpEngine({ actions: { categories: { secret: { output: 'block' }, pii: { input: 'block' } } } });
   });
 
   test('config: a type no rule produces, a bad route or principal pattern are refused', () => {

@@ -82,9 +82,11 @@ export function createActionResolver(config: Pick<DlpConfig, 'actions' | 'overri
 }
 
 /**
- * Start-up check: actions that let a credential go to a model or tool (anything but block on input
- * for the secret category or a secret finding type) must say so with `weakensCredentialBlocking:
- * true`, so the secure default is never loosened by accident; a type no rule produces is a typo.
+ * Start-up check: actions that loosen the credential defaults for the secret category or a secret
+ * finding type — anything but block on input (a credential goes to a model or tool), anything but
+ * redact or block on output (a credential in an answer or tool result reaches the caller, often an
+ * agent that hands it to a model) — must say so with `weakensCredentialBlocking: true`, so the secure
+ * default is never loosened by accident; a type no rule produces is a typo.
  */
 export function checkActionPolicies(
   config: Pick<DlpConfig, 'actions' | 'overrides'>,
@@ -102,14 +104,18 @@ export function checkActionPolicies(
       });
     if (policy.weakensCredentialBlocking) continue;
     const weakened: string[] = [];
-    const secretIn = policy.categories.secret?.input;
-    if (secretIn !== undefined && secretIn !== 'block') weakened.push(`categories.secret.input: ${secretIn}`);
+    const check = (at: string, actions: { input?: string; output?: string } | undefined) => {
+      if (actions?.input !== undefined && actions.input !== 'block')
+        weakened.push(`${at}.input: ${actions.input}`);
+      if (actions?.output !== undefined && actions.output !== 'redact' && actions.output !== 'block')
+        weakened.push(`${at}.output: ${actions.output}`);
+    };
+    check('categories.secret', policy.categories.secret);
     for (const [type, a] of Object.entries(policy.types))
-      if (a.input !== undefined && a.input !== 'block' && categoriesOf(type)?.has('secret'))
-        weakened.push(`types.${type}.input: ${a.input}`);
+      if (categoriesOf(type)?.has('secret')) check(`types.${type}`, a);
     if (weakened.length > 0)
       throw new AirlockError('config_invalid', {
-        detail: `${path}: ${weakened.join(', ')} lets credentials reach models and tools; add weakensCredentialBlocking: true to ${path} if that is intended`,
+        detail: `${path}: ${weakened.join(', ')} lets credentials reach models, tools or callers; add weakensCredentialBlocking: true to ${path} if that is intended`,
       });
   }
 }
