@@ -56,3 +56,34 @@ test('config: at most one server may be bare', () => {
   assert.equal(mcpConfigSchema.safeParse({ servers: [server('a')] }).success, true);
   assert.equal(mcpConfigSchema.safeParse({ servers: [server('a'), server('b')] }).success, false);
 });
+
+test('a tool whose x-mcp-header declarations are invalid is neither listed nor callable', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'airlock-catalog-'));
+  try {
+    const fs = upstream('fs', []);
+    const tools: UpstreamTool[] = [
+      {
+        name: 'read',
+        inputSchema: { type: 'object', properties: { path: { type: 'string', 'x-mcp-header': 'Path' } } },
+      },
+      {
+        name: 'write',
+        inputSchema: { type: 'object', properties: { path: { type: 'string', 'x-mcp-header': 'Bad Name' } } },
+      },
+    ];
+    fs.listTools = async () => tools;
+    const catalog = createToolCatalog({
+      servers: [{ upstream: fs, requireApproval: false }],
+      pins: openPinStore(join(dir, 'pins.json')),
+      refreshMs: 0,
+    });
+    assert.deepEqual(
+      (await catalog.visible()).map((t) => t.name),
+      ['fs__read'],
+    );
+    assert.equal((await catalog.resolve('fs__read'))?.upstreamName, 'read');
+    assert.equal(await catalog.resolve('fs__write'), undefined);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

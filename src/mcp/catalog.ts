@@ -3,6 +3,7 @@
 // allowlist are visible; a tool whose definition differs from the approved hash (a rug pull) is
 // hidden and raises one alert per new definition until an admin approves it again.
 import { TOOL_SEPARATOR } from './config.ts';
+import { paramHeaderProblem } from './param-headers.ts';
 import type { PinStore } from './pin-store.ts';
 import { toolDefinitionHash } from './tool-hash.ts';
 import type { CatalogTool, McpUpstream, PinStatus, UpstreamTool } from './types.ts';
@@ -142,8 +143,23 @@ export function createToolCatalog(deps: CatalogDeps): ToolCatalog {
     };
   }
 
+  // A definition with an invalid x-mcp-header is dropped, as a conforming 2026-07-28 client drops
+  // it: listed, a client would refuse it; callable, its headers could not be checked against the body.
+  const headerProblems = new WeakMap<object, string | null>();
+  const headersValid = (t: CatalogTool) => {
+    const schema: unknown = t.definition.inputSchema;
+    if (typeof schema !== 'object' || schema === null) return true;
+    let problem = headerProblems.get(schema);
+    if (problem === undefined) {
+      problem = paramHeaderProblem(schema) ?? null;
+      headerProblems.set(schema, problem);
+    }
+    return problem === null;
+  };
+
   const isVisible = (server: CatalogServer, t: CatalogTool) =>
     (t.pin === 'approved' || t.pin === 'not-required') &&
+    headersValid(t) &&
     (server.allow === undefined || server.allow.includes(t.upstreamName)) &&
     !(server.namespaced === false && looksNamespaced(t.upstreamName));
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { paramHeaderMismatch, paramHeaders } from './param-headers.ts';
+import { paramHeaderMismatch, paramHeaderProblem, paramHeaders } from './param-headers.ts';
 
 const schema = {
   type: 'object',
@@ -69,4 +69,45 @@ test('2025 era (required: false): a missing header is fine, a present one must s
     /differs/,
   );
   assert.match(String(paramHeaderMismatch(decls, args, h({ 'mcp-param-limit': '11' }), false)), /differs/);
+});
+
+test('a definition with an invalid x-mcp-header is invalid as a whole (a conforming client drops it)', () => {
+  const tool = (properties: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({
+    type: 'object',
+    properties,
+    ...extra,
+  });
+  const valid = tool({
+    region: { type: 'string', 'x-mcp-header': 'Region' },
+    nested: { type: 'object', properties: { tenant: { type: 'integer', 'x-mcp-header': 'Tenant' } } },
+    size: { type: 'number', 'x-mcp-header': 'Size' },
+    plain: { type: 'string', default: { 'x-mcp-header': 'not a declaration' } },
+  });
+  assert.equal(paramHeaderProblem(valid), undefined);
+  assert.equal(paramHeaderProblem({ type: 'object' }), undefined);
+  const rootDeclaration: unknown = { type: 'string', 'x-mcp-header': 'Root' };
+  const invalid: [unknown, string][] = [
+    [tool({ a: { type: 'string', 'x-mcp-header': 'has space' } }), 'not an HTTP token'],
+    [tool({ a: { type: 'string', 'x-mcp-header': 'Bad\r\nInjected: 1' } }), 'not an HTTP token'],
+    [tool({ a: { type: 'string', 'x-mcp-header': '' } }), 'not an HTTP token'],
+    [tool({ a: { type: 'string', 'x-mcp-header': 42 } }), 'not an HTTP token'],
+    [tool({ a: { type: 'object', 'x-mcp-header': 'Obj' } }), 'not string, integer or boolean'],
+    [tool({ a: { type: ['string', 'null'], 'x-mcp-header': 'Either' } }), 'not string, integer or boolean'],
+    [
+      tool({
+        a: { type: 'string', 'x-mcp-header': 'Region' },
+        b: { type: 'string', 'x-mcp-header': 'region' },
+      }),
+      'declared twice',
+    ],
+    [tool({ tags: { type: 'array', items: { type: 'string', 'x-mcp-header': 'Tag' } } }), 'not reachable'],
+    [
+      tool({}, { anyOf: [{ properties: { o: { type: 'string', 'x-mcp-header': 'Other' } } }] }),
+      'not reachable',
+    ],
+    [tool({}, { $defs: { d: { type: 'string', 'x-mcp-header': 'Def' } } }), 'not reachable'],
+    [rootDeclaration, 'not reachable'],
+  ];
+  for (const [schema, reason] of invalid)
+    assert.ok(paramHeaderProblem(schema)?.includes(reason), `$JSON.stringify(schema): $reason`);
 });

@@ -21,8 +21,52 @@ const TYPES = new Set(['string', 'integer', 'boolean', 'number']);
 const isObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
 
+/** Why a tool's x-mcp-header declarations make its definition invalid, or undefined. A conforming
+ *  2026-07-28 client drops such a tool from tools/list (and the catalog does the same, so it is
+ *  neither listed nor callable here): a name that is not an RFC 9110 token, a name repeated
+ *  case-insensitively, a declaration on a property that is not string, integer, boolean (or number,
+ *  as the TypeScript SDK and the conformance referee accept), or one not reachable from the root
+ *  through `properties` alone (under items, anyOf, $defs, additionalProperties …, or on the root). */
+/** JSON Schema keywords whose values are instance data, not schemas: an `x-mcp-header` key in an
+ *  example is not a declaration. */
+const DATA_KEYWORDS = new Set(['default', 'examples', 'const', 'enum']);
+
+export function paramHeaderProblem(inputSchema: unknown): string | undefined {
+  const seen = new Set<string>();
+  let problem: string | undefined;
+  const visit = (node: unknown, path: readonly string[] | undefined, depth: number) => {
+    if (problem !== undefined || depth > 64) return;
+    if (Array.isArray(node)) {
+      for (const n of node) visit(n, undefined, depth + 1);
+      return;
+    }
+    if (!isObject(node)) return;
+    if ('x-mcp-header' in node) {
+      const name = node['x-mcp-header'];
+      if (typeof name !== 'string' || !TOKEN.test(name))
+        problem = `x-mcp-header ${JSON.stringify(name)?.slice(0, 80)} is not an HTTP token`;
+      else if (path === undefined || path.length === 0)
+        problem = `x-mcp-header "${name}" is not reachable through properties alone`;
+      else if (typeof node.type !== 'string' || !TYPES.has(node.type))
+        problem = `x-mcp-header "${name}" is on a parameter that is not string, integer or boolean`;
+      else if (seen.has(name.toLowerCase())) problem = `x-mcp-header "${name}" is declared twice`;
+      else seen.add(name.toLowerCase());
+    }
+    for (const [key, child] of Object.entries(node)) {
+      if (DATA_KEYWORDS.has(key)) continue;
+      if (key === 'properties' && isObject(child) && path !== undefined) {
+        for (const [prop, schema] of Object.entries(child)) visit(schema, [...path, prop], depth + 1);
+      } else if (typeof child === 'object' && child !== null) {
+        visit(child, undefined, depth + 1);
+      }
+    }
+  };
+  visit(inputSchema, [], 0);
+  return problem;
+}
+
 /** The declarations reachable through `properties` chains (the only places the extension allows;
- *  an annotation elsewhere makes the definition invalid, and such a tool is not callable here). */
+ *  an annotation elsewhere makes the definition invalid: see paramHeaderProblem). */
 export function paramHeaders(inputSchema: unknown): readonly ParamHeader[] {
   const out: ParamHeader[] = [];
   const visit = (node: unknown, path: string[], depth: number) => {
