@@ -14,7 +14,7 @@ import { stringify } from 'yaml';
 import { policyConfigSchema } from '../../src/policy/config.ts';
 import { policySourceText } from '../../src/policy/privilege-plane.ts';
 import { type MockOpenAiUpstream, startMockOpenAiUpstream } from '../helpers/mock-openai-upstream.ts';
-import { BIN, createKey, startServe, stopServe } from '../helpers/serve-harness.ts';
+import { BIN, createKey, mockGatewayConfig, startServe, stopServe } from '../helpers/serve-harness.ts';
 
 const run = promisify(execFile);
 
@@ -41,19 +41,18 @@ describe('approvals and two-person changes', () => {
     const config = join(dir, 'airlock.yaml');
     writeFileSync(
       config,
-      stringify({
-        version: 1,
-        dataDir: '.',
-        listeners: { client: { host: '127.0.0.1', port: 0 }, admin: { host: '127.0.0.1', port: 0 } },
-        upstreams: [{ name: 'mock', kind: 'openai', baseUrl: upstream.url }],
-        // A loopback mock has no weights to verify: the P7 exception is stated, as an operator would.
-        custody: { exempt: [{ upstream: 'mock', reason: 'loopback mock upstream in a test' }] },
-        models: [
-          { alias: 'guarded', targets: [{ upstream: 'mock', model: 'x' }] },
-          { alias: 'open', targets: [{ upstream: 'mock', model: 'y' }] },
-        ],
-        policy: { policies: GUARD_POLICY },
-      }),
+      stringify(
+        mockGatewayConfig(
+          { mock: upstream.url },
+          {
+            models: [
+              { alias: 'guarded', targets: [{ upstream: 'mock', model: 'x' }] },
+              { alias: 'open', targets: [{ upstream: 'mock', model: 'y' }] },
+            ],
+            policy: { policies: GUARD_POLICY },
+          },
+        ),
+      ),
     );
     const key = (...extra: string[]) => createKey(config, ...extra);
     clientKey = await key('--owner', 'app', '--models', 'guarded,open');

@@ -8,6 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import { stringify } from 'yaml';
 import { type MockOpenAiUpstream, startMockOpenAiUpstream } from '../helpers/mock-openai-upstream.ts';
+import { mockGatewayConfig } from '../helpers/serve-harness.ts';
 
 const run = promisify(execFile);
 const BIN = new URL('../../bin/airlock.js', import.meta.url).pathname;
@@ -38,15 +39,12 @@ describe('airlock CLI', () => {
     configPath = join(dir, 'airlock.yaml');
     writeFileSync(
       configPath,
-      stringify({
-        version: 1,
-        dataDir: '.',
-        listeners: { client: { host: '127.0.0.1', port: 0 }, admin: { host: '127.0.0.1', port: 0 } },
-        upstreams: [{ name: 'mock', kind: 'openai', baseUrl: upstream.url }],
-        // A loopback mock has no weights to verify: the P7 exception is stated, as an operator would.
-        custody: { exempt: [{ upstream: 'mock', reason: 'loopback mock upstream in a test' }] },
-        models: [{ alias: 'm', targets: [{ upstream: 'mock', model: 'x' }] }],
-      }),
+      stringify(
+        mockGatewayConfig(
+          { mock: upstream.url },
+          { models: [{ alias: 'm', targets: [{ upstream: 'mock', model: 'x' }] }] },
+        ),
+      ),
     );
   });
   after(async () => {

@@ -11,7 +11,14 @@ import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import { stringify } from 'yaml';
 import { type MockOpenAiUpstream, startMockOpenAiUpstream } from '../helpers/mock-openai-upstream.ts';
-import { adminRequest, BIN, createKey, startServe, stopServe } from '../helpers/serve-harness.ts';
+import {
+  adminRequest,
+  BIN,
+  createKey,
+  mockGatewayConfig,
+  startServe,
+  stopServe,
+} from '../helpers/serve-harness.ts';
 
 const run = promisify(execFile);
 
@@ -32,14 +39,10 @@ describe('config changes: live where safe, restart reported where not', () => {
       dir = mkdtempSync(join(tmpdir(), 'airlock-config-changes-'));
       upstream = await startMockOpenAiUpstream({ chunkCount: 2 });
       config = join(dir, 'airlock.yaml');
-      doc = {
-        version: 1,
-        dataDir: '.',
-        listeners: { client: { host: '127.0.0.1', port: 0 }, admin: { host: '127.0.0.1', port: 0 } },
-        upstreams: [{ name: 'mock', kind: 'openai', baseUrl: upstream.url }],
-        custody: { exempt: [{ upstream: 'mock', reason: 'loopback mock upstream in a test' }] },
-        models: [{ alias: 'open', targets: [{ upstream: 'mock', model: 'y' }] }],
-      };
+      doc = mockGatewayConfig(
+        { mock: upstream.url },
+        { models: [{ alias: 'open', targets: [{ upstream: 'mock', model: 'y' }] }] },
+      );
       writeFileSync(config, stringify(doc));
       const key = (...extra: string[]) => createKey(config, ...extra);
       clientKey = await key('--owner', 'app', '--models', 'open,second');

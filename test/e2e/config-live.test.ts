@@ -11,7 +11,13 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { stringify } from 'yaml';
 import { type MockOpenAiUpstream, startMockOpenAiUpstream } from '../helpers/mock-openai-upstream.ts';
-import { adminRequest, createKey, startServe, stopServe } from '../helpers/serve-harness.ts';
+import {
+  adminRequest,
+  createKey,
+  mockGatewayConfig,
+  startServe,
+  stopServe,
+} from '../helpers/serve-harness.ts';
 
 describe('config changes applied live: DLP and models', () => {
   let dir: string;
@@ -34,24 +40,14 @@ describe('config changes applied live: DLP and models', () => {
       second = await startMockOpenAiUpstream({ chunkCount: 2 });
       third = await startMockOpenAiUpstream({ chunkCount: 2 });
       config = join(dir, 'airlock.yaml');
-      doc = {
-        version: 1,
-        dataDir: '.',
-        listeners: { client: { host: '127.0.0.1', port: 0 }, admin: { host: '127.0.0.1', port: 0 } },
-        upstreams: [
-          { name: 'mock', kind: 'openai', baseUrl: upstream.url },
-          { name: 'mock2', kind: 'openai', baseUrl: second.url },
-        ],
-        // The third mock's address is allowed, so it may become an upstream without a restart.
-        egress: { allow: [new URL(third.url).host] },
-        custody: {
-          exempt: [
-            { upstream: 'mock', reason: 'loopback mock upstream in a test' },
-            { upstream: 'mock2', reason: 'loopback mock upstream in a test' },
-          ],
+      doc = mockGatewayConfig(
+        { mock: upstream.url, mock2: second.url },
+        {
+          // The third mock's address is allowed, so it may become an upstream without a restart.
+          egress: { allow: [new URL(third.url).host] },
+          models: [{ alias: 'open', targets: [{ upstream: 'mock', model: 'y' }] }],
         },
-        models: [{ alias: 'open', targets: [{ upstream: 'mock', model: 'y' }] }],
-      };
+      );
       writeFileSync(config, stringify(doc));
       const key = (...extra: string[]) => createKey(config, ...extra);
       clientKey = await key('--owner', 'app', '--models', 'open,second,third');

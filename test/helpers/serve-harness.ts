@@ -23,6 +23,24 @@ export async function createKey(config: string, ...extra: string[]): Promise<str
   return JSON.parse(stdout).key as string;
 }
 
+/** A gateway config on loopback (client and admin listeners on free ports) in front of OpenAI-compatible
+ *  mock upstreams (name → URL). A mock has no weights custody could verify, so each one is stated as a
+ *  custody exemption, as an operator would. `rest` adds or replaces top-level sections (models, policy …). */
+export function mockGatewayConfig(
+  upstreams: Readonly<Record<string, string>>,
+  rest: Readonly<Record<string, unknown>> = {},
+): Record<string, unknown> {
+  const names = Object.keys(upstreams);
+  return {
+    version: 1,
+    dataDir: '.',
+    listeners: { client: { host: '127.0.0.1', port: 0 }, admin: { host: '127.0.0.1', port: 0 } },
+    upstreams: names.map((name) => ({ name, kind: 'openai', baseUrl: upstreams[name] })),
+    custody: { exempt: names.map((upstream) => ({ upstream, reason: 'loopback mock upstream in a test' })) },
+    ...rest,
+  };
+}
+
 export interface Served {
   child: ChildProcess;
   /** The client listener's base URL. */

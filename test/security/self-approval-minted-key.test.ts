@@ -13,7 +13,7 @@ import { stringify } from 'yaml';
 import { policyConfigSchema } from '../../src/policy/config.ts';
 import { policySourceText } from '../../src/policy/privilege-plane.ts';
 import { type MockOpenAiUpstream, startMockOpenAiUpstream } from '../helpers/mock-openai-upstream.ts';
-import { createKey, startServe, stopServe } from '../helpers/serve-harness.ts';
+import { createKey, mockGatewayConfig, startServe, stopServe } from '../helpers/serve-harness.ts';
 
 const GUARD_POLICY = `
 @id("guarded-needs-approval")
@@ -38,15 +38,15 @@ describe('self-approval through a key the approver created', () => {
     const config = join(dir, 'airlock.yaml');
     writeFileSync(
       config,
-      stringify({
-        version: 1,
-        dataDir: '.',
-        listeners: { client: { host: '127.0.0.1', port: 0 }, admin: { host: '127.0.0.1', port: 0 } },
-        upstreams: [{ name: 'mock', kind: 'openai', baseUrl: upstream.url }],
-        custody: { exempt: [{ upstream: 'mock', reason: 'loopback mock upstream in a test' }] },
-        models: [{ alias: 'guarded', targets: [{ upstream: 'mock', model: 'x' }] }],
-        policy: { policies: GUARD_POLICY },
-      }),
+      stringify(
+        mockGatewayConfig(
+          { mock: upstream.url },
+          {
+            models: [{ alias: 'guarded', targets: [{ upstream: 'mock', model: 'x' }] }],
+            policy: { policies: GUARD_POLICY },
+          },
+        ),
+      ),
     );
     adminA = await createKey(config, '--owner', 'alice', '--admin');
     adminB = await createKey(config, '--owner', 'bob', '--admin');
