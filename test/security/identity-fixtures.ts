@@ -1,12 +1,15 @@
 // Shared fixtures for the identity suites: IdP signing keys, a JWKS file, token makers.
 
 import { execFileSync } from 'node:child_process';
-import { generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { generateKeyPairSync, type KeyObject, randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as jose from 'jose';
+import { createApiKeyAuthenticator } from '../../src/identity/api-key-authenticator.ts';
+import { generateApiKey } from '../../src/identity/api-key-codec.ts';
 import { identityConfigSchema, type JwtIssuerConfig } from '../../src/identity/config.ts';
+import type { ApiKeyRecord } from '../../src/store/types.ts';
 
 export const ISSUER = 'https://idp.corp.internal/realms/main';
 export const AUDIENCE = 'https://airlock.corp.internal';
@@ -198,5 +201,44 @@ export function createPki() {
       writeFileSync(p, text);
       return p;
     },
+  };
+}
+
+/** API keys kept in memory behind the real API-key authenticator (no store): `mint` returns a new key,
+ *  valid from just before NOW for 30 days. */
+export function memoryApiKeys(now: () => number) {
+  const pepper = randomBytes(32);
+  const records = new Map<string, ApiKeyRecord>();
+  return {
+    mint(opts: {
+      owner: string;
+      kind?: 'client' | 'admin';
+      models?: string[];
+      endpoints?: string[];
+    }): string {
+      const kind = opts.kind ?? 'client';
+      const g = generateApiKey(pepper, kind);
+      records.set(g.hash, {
+        id: g.id,
+        prefix: g.prefix,
+        hash: g.hash,
+        owner: opts.owner,
+        kind,
+        models: opts.models ?? ['*'],
+        endpoints: opts.endpoints ?? ['*'],
+        createdAt: new Date(NOW - 1000),
+        expiresAt: new Date(NOW + 30 * 86_400_000),
+        revokedAt: null,
+        replacedBy: null,
+        lastUsedAt: null,
+        createdBy: null,
+      });
+      return g.key;
+    },
+    authenticator: createApiKeyAuthenticator({
+      store: { findApiKeyByHash: async (h: string) => records.get(h), touchApiKey: async () => {} } as never,
+      pepper,
+      now,
+    }),
   };
 }

@@ -2,15 +2,13 @@
 // audience mismatch, lifetime caps, revocation on the next use, nested act chains, and a JWKS that
 // publishes no private material.
 import assert from 'node:assert/strict';
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, beforeEach, test } from 'node:test';
 import * as jose from 'jose';
 import { buildListener, type Listener } from '../../src/http/server.ts';
-import { createApiKeyAuthenticator } from '../../src/identity/api-key-authenticator.ts';
-import { generateApiKey } from '../../src/identity/api-key-codec.ts';
 import { createJwtAuthenticator } from '../../src/identity/jwt-authenticator.ts';
 import type { IdentityPrincipal } from '../../src/identity/principal.ts';
 import { createMemoryRevocationStore } from '../../src/identity/revocation-store.ts';
@@ -23,7 +21,6 @@ import { registerTokenEndpoint, TOKEN_EXCHANGE_GRANT } from '../../src/identity/
 import { fileSigningKeyStore } from '../../src/identity/token-signing-key-stores.ts';
 import { createSigningKeyring } from '../../src/identity/token-signing-keys.ts';
 import type { AuthResult } from '../../src/identity/types.ts';
-import type { ApiKeyRecord } from '../../src/store/types.ts';
 import {
   AUDIENCE,
   bearer,
@@ -31,6 +28,7 @@ import {
   idpToken,
   issuerConfig,
   jwksOf,
+  memoryApiKeys,
   NOW,
   nowSec,
   writeJwksFile,
@@ -71,32 +69,10 @@ const jwtAuth = createJwtAuthenticator(
   { audience: AUDIENCE, issuers: [issuerConfig({ jwksFile: writeJwksFile(jwksOf([idpKeys().rsa])) })] },
   { now },
 );
-const pepper = randomBytes(32);
-const apiKeys = new Map<string, ApiKeyRecord>();
-function apiKey(kind: 'client' | 'admin', models: string[], endpoints: string[]): string {
-  const g = generateApiKey(pepper, kind);
-  apiKeys.set(g.hash, {
-    id: g.id,
-    prefix: g.prefix,
-    hash: g.hash,
-    owner: `svc-${kind}`,
-    kind,
-    models,
-    endpoints,
-    createdAt: new Date(NOW - 1000),
-    expiresAt: new Date(NOW + 30 * 86_400_000),
-    revokedAt: null,
-    replacedBy: null,
-    lastUsedAt: null,
-    createdBy: null,
-  });
-  return g.key;
-}
-const keyAuth = createApiKeyAuthenticator({
-  store: { findApiKeyByHash: async (h: string) => apiKeys.get(h), touchApiKey: async () => {} } as never,
-  pepper,
-  now,
-});
+const apiKeys = memoryApiKeys(now);
+const apiKey = (kind: 'client' | 'admin', models: string[], endpoints: string[]): string =>
+  apiKeys.mint({ owner: `svc-${kind}`, kind, models, endpoints });
+const keyAuth = apiKeys.authenticator;
 
 let listener: Listener;
 let base: string;

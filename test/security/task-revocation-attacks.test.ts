@@ -4,14 +4,11 @@
 // guesses) the task id must neither end someone else's task nor block them from minting for it.
 // The holder itself must not dodge its revocation by exchanging again for the same task.
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, beforeEach, test } from 'node:test';
 import { buildListener, type Listener } from '../../src/http/server.ts';
-import { createApiKeyAuthenticator } from '../../src/identity/api-key-authenticator.ts';
-import { generateApiKey } from '../../src/identity/api-key-codec.ts';
 import { createMemoryRevocationStore } from '../../src/identity/revocation-store.ts';
 import { createTaskTokenAuthenticator } from '../../src/identity/task-token-authenticator.ts';
 import { createTaskTokenService } from '../../src/identity/task-token-service.ts';
@@ -19,8 +16,7 @@ import { registerTokenEndpoint, TOKEN_EXCHANGE_GRANT } from '../../src/identity/
 import { fileSigningKeyStore } from '../../src/identity/token-signing-key-stores.ts';
 import { createSigningKeyring } from '../../src/identity/token-signing-keys.ts';
 import type { AuthResult } from '../../src/identity/types.ts';
-import type { ApiKeyRecord } from '../../src/store/types.ts';
-import { AUDIENCE, bearer, NOW } from './identity-fixtures.ts';
+import { AUDIENCE, bearer, memoryApiKeys, NOW } from './identity-fixtures.ts';
 
 const AT = 'urn:ietf:params:oauth:token-type:access_token';
 const MAX_MS = 15 * 60_000;
@@ -43,32 +39,9 @@ const ttConfig = {
 };
 const service = createTaskTokenService({ ...ttConfig, requireScope: true }, { keyring, revocations, now });
 const taskAuth = createTaskTokenAuthenticator(ttConfig, { keyring, revocations, now });
-const pepper = randomBytes(32);
-const apiKeys = new Map<string, ApiKeyRecord>();
-function apiKey(owner: string): string {
-  const g = generateApiKey(pepper, 'client');
-  apiKeys.set(g.hash, {
-    id: g.id,
-    prefix: g.prefix,
-    hash: g.hash,
-    owner,
-    kind: 'client',
-    models: ['*'],
-    endpoints: ['*'],
-    createdAt: new Date(NOW - 1000),
-    expiresAt: new Date(NOW + 30 * 86_400_000),
-    revokedAt: null,
-    replacedBy: null,
-    lastUsedAt: null,
-    createdBy: null,
-  });
-  return g.key;
-}
-const keyAuth = createApiKeyAuthenticator({
-  store: { findApiKeyByHash: async (h: string) => apiKeys.get(h), touchApiKey: async () => {} } as never,
-  pepper,
-  now,
-});
+const apiKeys = memoryApiKeys(now);
+const apiKey = (owner: string): string => apiKeys.mint({ owner });
+const keyAuth = apiKeys.authenticator;
 
 let listener: Listener;
 let base: string;
