@@ -5,36 +5,16 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { AirlockError } from '../errors.ts';
-import { overallDigest } from './digest.ts';
 import { createInventory } from './inventory.ts';
 import { openSqliteInventory } from './inventory-sqlite.ts';
-import { sha256Hex } from './test-hash.ts';
-import type { CustodyEvent, ModelVersionRecord } from './types.ts';
+import { modelVersionRecord } from './test-records.ts';
+import type { CustodyEvent } from './types.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'airlock-inventory-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 let n = 0;
 
-function record(name: string, version: string, content = `${name}@${version}`): ModelVersionRecord {
-  const files = [{ path: 'model.gguf', sha256: sha256Hex(content), size: content.length }];
-  return {
-    id: `${name}@${version}`,
-    name,
-    version,
-    files,
-    digest: overallDigest(files.map((f) => f.sha256)),
-    format: 'gguf',
-    size: content.length,
-    owner: 'o',
-    licence: 'MIT',
-    source: 's',
-    intendedUse: 'u',
-    riskTier: 'limited',
-    templateFindings: [],
-    signedBy: 'k',
-    importedAt: '2026-01-01T00:00:00.000Z',
-  };
-}
+const record = modelVersionRecord;
 
 function open() {
   const path = join(dir, `c${n++}.db`);
