@@ -4,41 +4,19 @@
 import assert from 'node:assert/strict';
 import { readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { after, describe, it } from 'node:test';
 import { modelsCommand } from '../../src/cli/commands/models.ts';
 import { sbomCommand } from '../../src/cli/commands/sbom.ts';
 import { storePath } from '../../src/custody/model-store.ts';
 import { testEnclave, testKey, writeBundle } from '../../src/custody/test-fixtures.ts';
-import { AirlockError } from '../../src/errors.ts';
 import { loadOrCreateSignerKey } from '../../src/evidence/note/signer-key.ts';
 import { openSqliteAuditLog } from '../../src/evidence/sqlite/audit-log.ts';
+import { runCliCommand } from '../helpers/in-process-cli.ts';
 
 // biome-ignore lint/suspicious/noExplicitAny: tests read loosely shaped --json output
 type Json = any;
 
-async function run(
-  command: typeof modelsCommand,
-  ...argv: string[]
-): Promise<{ code: number; out: string; err: string; json: () => Json }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  const out: Buffer[] = [];
-  const err: Buffer[] = [];
-  stdout.on('data', (c: Buffer) => out.push(c));
-  stderr.on('data', (c: Buffer) => err.push(c));
-  let code: number;
-  try {
-    code = await command.run(argv, { stdout, stderr, env: { USER: 'tester' }, cwd: '/' });
-  } catch (e) {
-    // What src/cli/main.ts does with a refusal: one line on stderr, exit 1.
-    if (!(e instanceof AirlockError)) throw e;
-    stderr.write(`${e.code}: ${e.detail ?? e.message}\n`);
-    code = 1;
-  }
-  const text = Buffer.concat(out).toString('utf8');
-  return { code, out: text, err: Buffer.concat(err).toString('utf8'), json: () => JSON.parse(text) };
-}
+const run = runCliCommand;
 const models = (...argv: string[]) => run(modelsCommand, ...argv);
 
 const release = testKey();

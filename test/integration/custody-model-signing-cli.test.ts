@@ -4,31 +4,13 @@
 import assert from 'node:assert/strict';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { after, describe, it } from 'node:test';
 import { modelsCommand } from '../../src/cli/commands/models.ts';
 import { ecKey, modelFolder, signModelFolder } from '../../src/custody/model-signing-fixtures.ts';
 import { testEnclave } from '../../src/custody/test-fixtures.ts';
-import { AirlockError } from '../../src/errors.ts';
+import { runCliCommand } from '../helpers/in-process-cli.ts';
 
-async function models(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  const out: Buffer[] = [];
-  const err: Buffer[] = [];
-  stdout.on('data', (c: Buffer) => out.push(c));
-  stderr.on('data', (c: Buffer) => err.push(c));
-  let code: number;
-  try {
-    code = await modelsCommand.run(argv, { stdout, stderr, env: { USER: 'tester' }, cwd: '/' });
-  } catch (e) {
-    // What src/cli/main.ts does with a refusal: one line on stderr, exit 1.
-    if (!(e instanceof AirlockError)) throw e;
-    stderr.write(`${e.code}: ${e.detail ?? e.message}\n`);
-    code = 1;
-  }
-  return { code, out: Buffer.concat(out).toString('utf8'), err: Buffer.concat(err).toString('utf8') };
-}
+const models = (...argv: string[]) => runCliCommand(modelsCommand, ...argv);
 
 const signer = ecKey('P-384');
 const pem = signer.publicPem
